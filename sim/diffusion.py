@@ -1,0 +1,151 @@
+r"""Implicit (backward-Euler) reaction-diffusion step on a lateral x depth grid.
+
+Solves, over one step ``dt``, the linear problem
+
+.. math::
+
+    \partial_t u = D_z \partial_{zz} u + D_x \nabla_x^2 u - k(z)\, u + q(x, z),
+
+on ``lateral.shape + (nz,)`` with periodic lateral boundaries and, at each depth face,
+one of
+
+* ``neumann``:   inward flux ``= value``                      (units of u · µm / h)
+* ``dirichlet``: ``u = value`` on the face
+* ``robin``:     inward flux ``= coeff * (value - u_face)``     (``coeff`` in µm / h)
+
+Scheme: cell-centred finite volumes in depth (second order in ``h``; the face value is
+eliminated with the half-cell gradient), spectral in the periodic lateral directions
+(exact symbol ``-|k|^2``), backward Euler in time (first order, L-stable, so any
+``dt`` is stable and stiff modes are damped, never oscillate). Each step costs one
+real FFT pair and one batched tridiagonal solve per lateral mode
+(``jax.lax.linalg.tridiagonal_solve``). ``dt = 0`` returns ``u`` unchanged.
+
+Boundary coefficients and values are laterally uniform (each lateral Fourier mode is
+then an independent tridiagonal system); laterally varying fluxes belong in ``q``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+from jax.lax import linalg
+
+from sim.grids import DepthGrid, LateralGrid
+
+BC_KINDS = ("neumann", "dirichlet", "robin")
+
+
+@dataclass(frozen=True)
+class BoundaryCondition:
+    """A depth-face condition. ``kind`` is static; ``value``/``coeff`` may be traced."""
+
+    kind: str = "neumann"
+    value: object = 0.0
+    coeff: object = 0.0
+
+    def __post_init__(self):
+        if self.kind not in BC_KINDS:
+            raise ValueError(f"boundary kind {self.kind!r} not one of {BC_KINDS}")
+
+
+def _face_terms(bc: BoundaryCondition, D, h):
+    """Return ``(diag, src)``: the face's contribution to ``du_edge/dt = diag*u + src``.
+
+    With half-cell conductance ``gamma = 2 D / h`` the inward face flux is
+    ``gamma * beta / (gamma + beta) * (value - u_edge)`` for Robin (``beta = coeff``),
+    ``gamma * (value - u_edge)`` for Dirichlet and ``value`` for Neumann; dividing by
+    the cell width ``h`` gives the rate.
+    """
+    gamma = 2.0 * D / h
+    if bc.kind == "neumann":
+        return 0.0 * D, bc.value / h
+    if bc.kind == "dirichlet":
+        return -gamma / h, gamma * bc.value / h
+    eff = gamma * bc.coeff / (gamma + bc.coeff)
+    return -eff / h, eff * bc.value / h
+
+
+def depth_operator(depth: DepthGrid, D, decay, bottom: BoundaryCondition, top: BoundaryCondition):
+    """Tridiagonal semi-discrete operator in depth: ``du/dt = L u + b``.
+
+    Returns ``(lower, diag, upper, b)``, each of shape ``(nz,)`` (``lower[0]`` and
+    ``upper[-1]`` are zero), for ``L = D d2/dz2 - decay`` with the face conditions.
+    ``decay`` is a scalar or an ``(nz,)`` array (1/h).
+    """
+    nz, h = depth.nz, depth.h_um
+    off = D / h**2 * jnp.ones(nz)
+    lower = off.at[0].set(0.0)
+    upper = off.at[-1].set(0.0)
+    diag = -(lower + upper) - decay * jnp.ones(nz)
+    d_bot, s_bot = _face_terms(bottom, D, h)
+    d_top, s_top = _face_terms(top, D, h)
+    diag = diag.at[0].add(d_bot).at[-1].add(d_top)
+    b = jnp.zeros(nz).at[0].add(s_bot).at[-1].add(s_top)
+    return lower, diag, upper, b
+
+
+def implicit_diffusion_step(
+    u,
+    dt,
+    *,
+    lateral: LateralGrid,
+    depth: DepthGrid,
+    D_z,
+    D_x,
+    decay=0.0,
+    source=0.0,
+    bottom: BoundaryCondition = BoundaryCondition(),
+    top: BoundaryCondition = BoundaryCondition(),
+):
+    """One backward-Euler step: solve ``(I - dt L) u_new = u + dt (q + b)``.
+
+    Parameters
+    ----------
+    u : array, shape ``lateral.shape + (nz,)``
+    dt : step (h), scalar, >= 0.
+    D_z, D_x : diffusivities in depth and laterally (µm² / h), scalars.
+    decay : first-order loss rate (1/h), scalar or ``(nz,)``.
+    source : volumetric source ``q`` (u / h), broadcastable to ``u``.
+    bottom, top : conditions at ``z = 0`` and ``z = depth.thickness_um``.
+
+    Returns the new ``u`` with the shape of ``u``. Local error ``O(dt^2)``, global
+    ``O(dt)``; ``O(h^2)`` in depth; spectrally exact laterally.
+    """
+    lower, diag, upper, b = depth_operator(depth, D_z, decay, bottom, top)
+    rhs = u + dt * (source + b)
+    lo, up = -dt * lower, -dt * upper
+    if lateral.ndim == 0:
+        d = 1.0 - dt * diag
+        x = linalg.tridiagonal_solve(lo, d, up, rhs[:, None])
+        return x[:, 0]
+    axes = tuple(range(lateral.ndim))
+    rhs_hat = jnp.fft.rfftn(rhs, axes=axes)
+    k2 = jnp.asarray(lateral.k2_per_um2)
+    d = 1.0 - dt * diag + (dt * D_x * k2)[..., None]  # modes + (nz,)
+    shape = d.shape
+    d = d.reshape(-1, depth.nz)
+    lo_b = jnp.broadcast_to(lo, d.shape)
+    up_b = jnp.broadcast_to(up, d.shape)
+    r = rhs_hat.reshape(-1, depth.nz)
+    rr = jnp.stack([r.real, r.imag], axis=-1)
+    sol = linalg.tridiagonal_solve(lo_b, d, up_b, rr)
+    sol_hat = (sol[..., 0] + 1j * sol[..., 1]).reshape(shape)
+    s = [lateral.n] * lateral.ndim
+    return jnp.fft.irfftn(sol_hat, s=s, axes=axes)
+
+
+def lateral_diffusion_step(v, dt, *, lateral: LateralGrid, D_x):
+    """Backward-Euler step of ``dv/dt = D_x lap v`` for a per-column field ``v``.
+
+    ``v`` has shape ``lateral.shape + trailing``; diffusion acts on the lateral axes
+    only, independently for each trailing index. Exact in space (spectral), first
+    order in time, unconditionally stable. A column is returned unchanged.
+    """
+    if lateral.ndim == 0:
+        return v
+    axes = tuple(range(lateral.ndim))
+    v_hat = jnp.fft.rfftn(v, axes=axes)
+    k2 = jnp.asarray(lateral.k2_per_um2)
+    k2 = k2.reshape(k2.shape + (1,) * (v.ndim - lateral.ndim))
+    return jnp.fft.irfftn(v_hat / (1.0 + dt * D_x * k2), s=[lateral.n] * lateral.ndim, axes=axes)
