@@ -20,7 +20,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from sim.grids import DepthGrid, LateralGrid  # noqa: E402
-from sim.diffusion import BoundaryCondition, implicit_diffusion_step, depth_operator  # noqa: E402
+from sim.diffusion import BoundaryCondition, depth_diffusion_step, depth_operator, implicit_diffusion_step, lateral_diffusion_step  # noqa: E402
 from sim.timegrid import TimeGrid, make_time_grid, pad_time_grids  # noqa: E402
 from sim.driver import scan_steps  # noqa: E402
 
@@ -29,7 +29,9 @@ __all__ = [
     "LateralGrid",
     "BoundaryCondition",
     "implicit_diffusion_step",
+    "lateral_diffusion_step",
     "depth_operator",
+    "depth_diffusion_step",
     "TimeGrid",
     "make_time_grid",
     "pad_time_grids",

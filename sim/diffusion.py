@@ -135,17 +135,55 @@ def implicit_diffusion_step(
     return jnp.fft.irfftn(sol_hat, s=s, axes=axes)
 
 
-def lateral_diffusion_step(v, dt, *, lateral: LateralGrid, D_x):
-    """Backward-Euler step of ``dv/dt = D_x lap v`` for a per-column field ``v``.
 
-    ``v`` has shape ``lateral.shape + trailing``; diffusion acts on the lateral axes
-    only, independently for each trailing index. Exact in space (spectral), first
-    order in time, unconditionally stable. A column is returned unchanged.
+def depth_diffusion_step(
+    u,
+    dt,
+    *,
+    depth: DepthGrid,
+    D_z,
+    decay=0.0,
+    source=0.0,
+    bottom: BoundaryCondition = BoundaryCondition(),
+    top: BoundaryCondition = BoundaryCondition(),
+):
+    """Backward-Euler step in depth only, one tridiagonal system per column.
+
+    Unlike :func:`implicit_diffusion_step`, the face ``value``/``coeff`` may vary from
+    column to column (arrays broadcastable to ``u.shape[:-1]``), e.g. a washout whose
+    velocity follows each column's water flux. Lateral coupling, if any, is applied
+    separately (operator splitting) with :func:`lateral_diffusion_step`. Same orders
+    as :func:`implicit_diffusion_step` in depth and time.
     """
+    nz, h = depth.nz, depth.h_um
+    cols = u.shape[:-1]
+    off = D_z / h**2
+    lower = jnp.broadcast_to(jnp.ones(nz).at[0].set(0.0) * off, u.shape)
+    upper = jnp.broadcast_to(jnp.ones(nz).at[-1].set(0.0) * off, u.shape)
+    diag = -(lower + upper) - jnp.broadcast_to(decay * jnp.ones(nz), u.shape)
+    d_bot, s_bot = _face_terms(bottom, D_z, h)
+    d_top, s_top = _face_terms(top, D_z, h)
+    diag = diag.at[..., 0].add(jnp.broadcast_to(d_bot, cols)).at[..., -1].add(jnp.broadcast_to(d_top, cols))
+    rhs = u + dt * jnp.broadcast_to(source, u.shape)
+    rhs = rhs.at[..., 0].add(dt * jnp.broadcast_to(s_bot, cols)).at[..., -1].add(dt * jnp.broadcast_to(s_top, cols))
+    x = linalg.tridiagonal_solve(-dt * lower, 1.0 - dt * diag, -dt * upper, rhs[..., None])
+    return x[..., 0]
+
+def lateral_diffusion_step(v, dt, *, lateral: LateralGrid, D_x, decay=0.0, source=0.0):
+    """Backward-Euler step of ``dv/dt = D_x lap v - decay v + source`` for a per-column field.
+
+    ``v`` has shape ``lateral.shape + trailing``; ``D_x`` and ``decay`` are scalars and
+    ``source`` broadcasts to ``v``. Diffusion acts on the lateral axes only,
+    independently for each trailing index. Exact in space (spectral), first order in
+    time, unconditionally stable; mean-preserving when ``decay = source = 0``. For a
+    column only the reaction part acts.
+    """
+    rhs = v + dt * source
     if lateral.ndim == 0:
-        return v
+        return rhs / (1.0 + dt * decay)
     axes = tuple(range(lateral.ndim))
-    v_hat = jnp.fft.rfftn(v, axes=axes)
+    rhs_hat = jnp.fft.rfftn(rhs, axes=axes)
     k2 = jnp.asarray(lateral.k2_per_um2)
     k2 = k2.reshape(k2.shape + (1,) * (v.ndim - lateral.ndim))
-    return jnp.fft.irfftn(v_hat / (1.0 + dt * D_x * k2), s=[lateral.n] * lateral.ndim, axes=axes)
+    sol = rhs_hat / (1.0 + dt * decay + dt * D_x * k2)
+    return jnp.fft.irfftn(sol, s=[lateral.n] * lateral.ndim, axes=axes)

@@ -1,0 +1,373 @@
+"""Run-config schemas, resolution, overrides and their one-line errors (experiments.config)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from experiments.config import (
+    ConfigError,
+    DeviceSpec,
+    ResolvedRunConfig,
+    list_devices,
+    list_profiles,
+    load_device,
+    load_run_config,
+    load_yaml,
+)
+from experiments.provenance import provenance_attrs
+from models.parameters import SKIN_PARAMETERS
+
+
+def error_of(source, overrides=()) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_run_config(source, overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "; allowed: " in message
+    return message
+
+
+def with_(base: dict, path: str, value) -> dict:
+    """A deep copy of ``base`` with ``value`` set at the dotted ``path``."""
+    data = copy.deepcopy(base)
+    parts = path.split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+    return data
+
+
+# --------------------------------------------------------------------------- valid configs
+
+
+def test_treated_config_resolves(treated, configs_dir):
+    r = load_run_config(treated)
+    assert isinstance(r, ResolvedRunConfig)
+    assert r.skin_name == "testskin"
+    assert set(r.skin) == set(SKIN_PARAMETERS)
+    assert all(isinstance(v, float) for v in r.skin.values())
+    assert r.skin_sources["ve_transit_days"] == "test midpoint"
+    assert isinstance(r.device, DeviceSpec) and r.device.name == "diamond_medium"
+    assert r.protocol.session_days() == [0, 7, 14, 21, 28, 35]
+    assert r.duration_days == 35 + 28
+    rows = r.protocol.session_settings()
+    assert len(rows) == 6
+    assert rows[0] == {
+        "vacuum_kpa": 30.0, "passes": 3, "speed_mm_s": 20.0, "load_n": 2.0, "crystal_flow_g_min": 0.0,
+        "mode": "moving", "dwell_s": 10.0, "treated_area_cm2": 50.0,
+    }
+    assert r.session_days() == r.protocol.session_days()
+
+
+def test_to_dict_is_json_and_round_trips(treated, configs_dir):
+    r = load_run_config(treated)
+    d = r.to_dict()
+    text = json.dumps(d)
+    assert d["skin"]["parameters"]["ve_thickness_um"]["value"] == r.skin["ve_thickness_um"]
+    assert len(r.hash) == 64 and r.hash == load_run_config(treated).hash
+    again = load_run_config(json.loads(text))
+    assert again.hash == r.hash
+    assert load_run_config(r).hash == r.hash
+    changed = load_run_config(treated, ["seed=1"])
+    assert changed.hash != r.hash
+
+
+def test_untreated_defaults(configs_dir):
+    r = load_run_config({"skin": "testskin"})
+    assert r.device is None and r.protocol is None
+    assert r.duration_days == 28
+    assert r.grid.lateral == "1d" and r.grid.n == 256 and r.grid.dt_hours == 1 and r.grid.nz == 12
+    assert r.grid.steps_per_day == 24 and r.grid.n_sc_bins == 60
+    assert r.save.every_hours == 6 and r.save.profiles is False
+    assert r.session_days() == [] and r.session_settings() == []
+    r2 = load_run_config({"skin": "testskin", "events": [{"day": 5, "kind": "strip", "remove_fraction": 0.9}, {"day": 2, "kind": "strip", "remove_fraction": 0.5}]})
+    assert r2.duration_days == 5 + 28
+    assert [e.day for e in r2.events] == [2, 5]
+
+
+def test_skin_as_path_relative_to_config_and_inline_base(tmp_path, configs_dir, write_config, midpoints):
+    sub = tmp_path / "profiles"
+    sub.mkdir()
+    (sub / "mine.yaml").write_text(yaml.safe_dump({"name": "mine", "parameters": midpoints}))
+    cfg = write_config({"skin": "profiles/mine.yaml"})
+    assert load_run_config(cfg).skin_name == "mine"
+    inline = {"skin": {"base": "testskin", "parameters": {"ve_thickness_um": 60, "ve_transit_days": {"value": 13.5, "source": "Rothberg 1961"}}}}
+    r = load_run_config(inline)
+    assert r.skin_name == "testskin"
+    assert r.skin["ve_thickness_um"] == 60.0 and r.skin_sources["ve_thickness_um"] == "user"
+    assert r.skin_sources["ve_transit_days"] == "Rothberg 1961"
+
+
+def test_level_expansion_and_explicit_override(treated, configs_dir):
+    data = with_(treated, "protocol.settings", {"level": "aggressive"})
+    r = load_run_config(data)
+    s = r.protocol.session_settings()[0]
+    assert (s["vacuum_kpa"], s["passes"], s["load_n"]) == (45.0, 4, 4.0)
+    data = with_(treated, "protocol.settings", {"level": "aggressive", "passes": 2})
+    s = load_run_config(data).protocol.session_settings()[0]
+    assert (s["vacuum_kpa"], s["passes"]) == (45.0, 2)
+    # the resolved config re-resolves to itself
+    r = load_run_config(data)
+    assert load_run_config(r.to_dict()).hash == r.hash
+
+
+def test_crystal_defaults(treated, configs_dir):
+    data = with_(treated, "device", "crystal_al2o3")
+    data["protocol"]["settings"] = {"vacuum_kpa": 30}
+    s = load_run_config(data).protocol.session_settings()[0]
+    assert s["crystal_flow_g_min"] == pytest.approx(22.5)  # middle of 5-40 g/min
+    assert s["load_n"] == 0.0 and s["passes"] == 2 and s["speed_mm_s"] == 20.0
+
+
+def test_per_session_lists(treated, configs_dir):
+    data = with_(treated, "protocol.settings.vacuum_kpa", [10, 20, 30, 40, 45, 50])
+    rows = load_run_config(data).protocol.session_settings()
+    assert [row["vacuum_kpa"] for row in rows] == [10, 20, 30, 40, 45, 50]
+
+
+def test_yaml_reads_exponent_floats(tmp_path):
+    p = tmp_path / "x.yaml"
+    p.write_text("a: 1e-3\nb: 2E4\nc: 1d\n")
+    assert load_yaml(p) == {"a": 0.001, "b": 20000.0, "c": "1d"}
+
+
+def test_provenance_attrs(treated, configs_dir):
+    r = load_run_config(treated)
+    attrs = provenance_attrs(r)
+    assert set(attrs) == {"epiturn_version", "git_commit", "config_json", "config_hash", "library_versions", "created_utc"}
+    assert all(isinstance(v, str) for v in attrs.values())
+    assert attrs["config_hash"] == r.hash
+    assert json.loads(attrs["config_json"]) == r.to_dict()
+    libs = json.loads(attrs["library_versions"])
+    assert {"numpy", "jax", "xarray", "pydantic", "python"} <= set(libs)
+    assert attrs["epiturn_version"] not in ("", "unknown")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_unknown_top_level_key(treated, configs_dir):
+    m = error_of({**treated, "protocl": {}})
+    assert m.startswith("protocl: 'protocl' is not a known key")
+    assert "protocol" in m and "skin" in m and "duration_days" in m
+
+
+def test_unknown_key_in_settings(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.vacum_kpa", 30))
+    assert m.startswith("protocol.settings.vacum_kpa:")
+    assert "is not a known key" in m and "vacuum_kpa" in m.split("allowed:")[1]
+
+
+def test_unknown_skin_parameter(configs_dir):
+    m = error_of({"skin": {"base": "testskin", "parameters": {"ve_thicknes_um": 50}}})
+    assert m.startswith("skin.parameters.ve_thicknes_um: 50 is not a skin parameter")
+    assert "ve_thickness_um" in m
+
+
+def test_unknown_parameter_in_profile_file_names_file(tmp_path, configs_dir, midpoints):
+    params = midpoints
+    params["bogus"] = 1
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"parameters": params}))
+    m = error_of({"skin": str(path)})
+    assert m.startswith("skin.parameters.bogus: 1 is not a skin parameter") and "bad.yaml" in m
+
+
+def test_wrong_type(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.sessions", "six"))
+    assert m.startswith("protocol.sessions: 'six' is not an integer")
+    m = error_of(with_(treated, "protocol.settings.vacuum_kpa", "high"))
+    assert m.startswith("protocol.settings.vacuum_kpa: 'high' is not a number")
+    m = error_of({"skin": {"base": "testskin", "parameters": {"ve_thickness_um": "thick"}}})
+    assert m.startswith("skin.parameters.ve_thickness_um: 'thick' is not a number")
+    m = error_of(with_(treated, "save.profiles", "yes"))
+    assert m.startswith("save.profiles: 'yes' is not a boolean")
+
+
+def test_out_of_range_skin_parameter(configs_dir):
+    m = error_of({"skin": {"base": "testskin", "parameters": {"ve_thickness_um": 500}}})
+    assert m.startswith("skin.parameters.ve_thickness_um: 500 is outside the allowed range")
+    assert "(10, 200] um" in m
+
+
+def test_negative_interval(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.interval_days", -7))
+    assert m.startswith("protocol.interval_days: -7 is out of range; allowed: > 0 d")
+
+
+def test_remove_fraction_above_one(configs_dir):
+    m = error_of({"skin": "testskin", "events": [{"day": 0, "kind": "strip", "remove_fraction": 1.5}]})
+    assert m.startswith("events[0].remove_fraction: 1.5 is out of range") and "(0, 1]" in m
+
+
+def test_unknown_event_kind(configs_dir):
+    m = error_of({"skin": "testskin", "events": [{"day": 0, "kind": "laser"}]})
+    assert m.startswith("events[0].kind: 'laser' is not a known kind") and "strip" in m
+
+
+def test_dt_not_dividing_a_day(configs_dir):
+    m = error_of({"skin": "testskin", "grid": {"dt_hours": 0.7}})
+    assert m.startswith("grid.dt_hours: 0.7 does not divide 24 h exactly")
+
+
+def test_save_interval_not_on_grid(configs_dir):
+    m = error_of({"skin": "testskin", "save": {"every_hours": 2.5}})
+    assert m.startswith("save.every_hours: 2.5 is not a multiple of grid.dt_hours")
+
+
+def test_missing_config_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    m = error_of(path)
+    assert m.startswith("config: ") and "nope.yaml" in m and "does not exist" in m
+
+
+def test_missing_skin_file(configs_dir, write_config):
+    m = error_of(write_config({"skin": "profiles/absent.yaml"}))
+    assert m.startswith("skin: 'profiles/absent.yaml' file not found")
+
+
+def test_unknown_profile_name(configs_dir):
+    m = error_of({"skin": "old_face_xyz"})
+    assert m.startswith("skin: 'old_face_xyz' is not a known skin profile")
+    assert "testskin" in m.split("allowed:")[1]
+
+
+def test_incomplete_profile(tmp_path, configs_dir, midpoints):
+    params = midpoints
+    del params["ve_transit_days"]
+    m = error_of({"skin": {"name": "partial", "parameters": params}})
+    assert m.startswith("skin.parameters: '1 missing'") and "ve_transit_days" in m
+
+
+def test_unknown_device_name(treated, configs_dir):
+    m = error_of(with_(treated, "device", "diamond_xl"))
+    assert m.startswith("device: 'diamond_xl' is not a known device")
+    assert all(name in m for name in ("diamond_fine", "diamond_medium", "diamond_coarse", "crystal_al2o3"))
+
+
+def test_vacuum_outside_device_range(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.vacuum_kpa", 80))
+    assert m.startswith("protocol.settings.vacuum_kpa: 80") and "diamond_medium" in m
+    assert m.endswith("allowed: [5, 50] kPa")
+    m = error_of(with_(treated, "protocol.settings.vacuum_kpa", [30, 30, 70, 30, 30, 30]))
+    assert m.startswith("protocol.settings.vacuum_kpa[2]: 70")
+
+
+def test_load_above_device_maximum(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.load_n", 20))
+    assert m.startswith("protocol.settings.load_n: 20") and "[0, 10] N" in m
+
+
+def test_crystal_flow_on_diamond_device(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.crystal_flow_g_min", 20))
+    assert m.startswith("protocol.settings.crystal_flow_g_min: 20 is not a setting of diamond device 'diamond_medium'")
+
+
+def test_crystal_flow_outside_range(treated, configs_dir):
+    data = with_(treated, "device", "crystal_al2o3")
+    data["protocol"]["settings"] = {"crystal_flow_g_min": 90}
+    m = error_of(data)
+    assert m.startswith("protocol.settings.crystal_flow_g_min: 90") and "[5, 40] g/min" in m
+
+
+def test_list_setting_wrong_length(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.passes", [1, 2, 3]))
+    assert m.startswith("protocol.settings.passes: [1, 2, 3] has 3 values for 6 sessions")
+
+
+def test_unknown_level(treated, configs_dir):
+    m = error_of(with_(treated, "protocol.settings.level", "turbo"))
+    assert m.startswith("protocol.settings.level: 'turbo' is not a level") and "aggressive" in m
+
+
+def test_protocol_without_device(treated, configs_dir):
+    data = dict(treated)
+    del data["device"]
+    m = error_of(data)
+    assert m.startswith("protocol: ") and "without a device" in m
+
+
+def test_duration_before_last_session(treated, configs_dir):
+    m = error_of({**treated, "duration_days": 30})
+    assert m.startswith("duration_days: 30") and "last session (day 35)" in m
+
+
+def test_inline_device_errors(treated, configs_dir):
+    device = {"name": "x", "kind": "diamond", "tip_diameter_mm": 5, "aperture_diameter_mm": 4, "vacuum_kpa": {"min": 5, "max": 50}}
+    m = error_of({**treated, "device": device})
+    assert m.startswith("device.grit_um: (missing) is required for a diamond device")
+    m = error_of({**treated, "device": {**device, "grit_um": 100, "vacuum_kpa": {"min": 50, "max": 5}}})
+    assert m.startswith("device.vacuum_kpa.max: 5")
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def test_overrides_apply(treated, configs_dir, write_config):
+    path = write_config(treated)
+    r = load_run_config(path, ["protocol.interval_days=10", "skin.parameters.ve_thickness_um=50", "events[0]={day: 3, kind: strip, remove_fraction: 0.5}"])
+    assert r.protocol.session_days()[:3] == [0, 10, 20]
+    assert r.skin["ve_thickness_um"] == 50.0 and r.skin_sources["ve_thickness_um"] == "user"
+    assert r.skin_name == "testskin"
+    assert r.events[0].day == 3
+    r = load_run_config(path, ["protocol.settings.vacuum_kpa=[10, 20, 30, 40, 45, 50]"])
+    assert r.protocol.session_settings()[5]["vacuum_kpa"] == 50
+    r = load_run_config(path, ["device.vacuum_kpa.max=60", "protocol.settings.vacuum_kpa=55"])
+    assert r.device.name == "diamond_medium" and r.device.vacuum_kpa.max == 60
+    r = load_run_config(path, ["protocol.settings.level=gentle", "protocol.settings={level: gentle}"])
+    assert r.protocol.session_settings()[0]["vacuum_kpa"] == 15
+
+
+def test_bad_overrides(treated, configs_dir, write_config):
+    path = write_config(treated)
+    m = error_of(path, ["protocol.nosuch=3"])
+    assert m.startswith("protocol.nosuch: 'nosuch' is not a known key") and "interval_days" in m
+    m = error_of(path, ["bogus.key=1"])
+    assert m.startswith("bogus.key: 'bogus' is not a known key")
+    m = error_of(path, ["seed.x=1"])
+    assert m.startswith("seed: 0 cannot hold the sub-key 'x'")
+    m = error_of(path, ["protocol.interval_days"])
+    assert m.startswith("--set: 'protocol.interval_days' is not KEY=VALUE")
+    m = error_of(path, ["protocol.settings.vacuum_kpa=99"])
+    assert m.startswith("protocol.settings.vacuum_kpa: 99")
+    m = error_of(path, ["skin.parameters.nope=1"])
+    assert m.startswith("skin.parameters.nope: 1 is not a skin parameter")
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+CATALOGUE = ("diamond_fine", "diamond_medium", "diamond_coarse", "crystal_al2o3")
+
+
+def test_catalogue_devices():
+    assert set(CATALOGUE) <= set(list_devices())
+    for name in CATALOGUE:
+        d = load_device(name)
+        assert d.name == name
+        assert 4 <= d.aperture_diameter_mm <= d.tip_diameter_mm <= 6
+        assert d.sources and any("Karimipour" in s for s in d.sources)
+        assert {"gentle", "moderate", "aggressive"} <= set(d.levels)
+        assert d.vacuum_kpa.contains(30)  # the default setting fits every device
+    assert load_device("diamond_medium").grit_um == 100
+    assert load_device("diamond_coarse").grit_um == 125
+    crystal = load_device("crystal_al2o3")
+    assert crystal.kind == "crystal" and crystal.crystal_size_um == 100 and crystal.grit_um is None
+
+
+def test_load_device_errors(tmp_path):
+    with pytest.raises(ConfigError, match=r"^device: 'nosuch' is not a known device"):
+        load_device("nosuch")
+    with pytest.raises(ConfigError, match=r"^device: 'x/y\.yaml' file not found"):
+        load_device("x/y.yaml")
+    with pytest.raises(ConfigError, match=r"^device.levels.gentle.crystal_flow_g_min: 10 is not a setting of diamond"):
+        load_device({**load_device("diamond_medium").model_dump(exclude_none=True), "levels": {"gentle": {"crystal_flow_g_min": 10}}})
+
+
+def test_list_profiles_sees_user_folder(configs_dir):
+    assert "testskin" in list_profiles()
