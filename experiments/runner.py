@@ -11,13 +11,13 @@ config --(experiments.config)--> ResolvedRunConfig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import xarray as xr
 
 from sim.grids import LateralGrid
-from sim.timegrid import TimeGrid, make_time_grid
+from sim.timegrid import TimeGrid, make_time_grid, pad_time_grid
 from models.skin import ModelGrid, make_params, SkinParams, SkinState
 from models.simulate import EVENT_STRIP, Schedule, make_schedule, simulate
 from experiments.config import ResolvedRunConfig, load_run_config
@@ -71,15 +71,41 @@ def time_grid(resolved: ResolvedRunConfig, grid: ModelGrid, events: EventTable) 
                           bin_width_h=grid.bin_width_h, save_every_h=resolved.save.every_hours)
 
 
-def prepare(resolved: ResolvedRunConfig):
-    """Everything a run needs before the scan: ``(grid, state0, params, tgrid, schedule, events, info)``."""
+class Prepared(NamedTuple):
+    """Everything one scenario needs before the scan."""
+
+    grid: ModelGrid
+    state0: SkinState
+    params: SkinParams
+    tgrid: TimeGrid
+    schedule: Schedule
+    events: EventTable
+    info: dict
+
+
+def prepare(resolved: ResolvedRunConfig, n_steps: int | None = None, n_events: int | None = None) -> Prepared:
+    """Build grid, spun-up state, parameters and schedule of one scenario.
+
+    ``n_steps`` / ``n_events`` pad the time grid and the event table to common lengths
+    (inert zero-length steps, kind-0 events) so that scenarios stack under ``vmap``;
+    :func:`scenario_size` gives a scenario's unpadded lengths.
+    """
     grid = model_grid(resolved)
     params = make_params(resolved.skin, grid, resolved.seed)
     state0, params, info = homeostatic_state(resolved.skin, params, grid, resolved.seed, resolved.grid.dt_hours)
     events = event_table(resolved)
     tgrid = time_grid(resolved, grid, events)
-    schedule = make_schedule(tgrid, events.kinds, events.strip_fraction)
-    return grid, state0, params, tgrid, schedule, events, info
+    if n_steps is not None:
+        tgrid = pad_time_grid(tgrid, n_steps)
+    schedule = make_schedule(tgrid, events.kinds, events.strip_fraction, n_events)
+    return Prepared(grid, state0, params, tgrid, schedule, events, info)
+
+
+def scenario_size(resolved: ResolvedRunConfig) -> tuple[int, int]:
+    """``(n_steps, n_events)`` of a scenario before padding (cheap: no spin-up)."""
+    grid = model_grid(resolved)
+    events = event_table(resolved)
+    return time_grid(resolved, grid, events).n_steps, max(events.size, 1)
 
 
 def _series(outs, out0, name):
@@ -145,10 +171,11 @@ def check_finite(ds: xr.Dataset) -> None:
 
 def run_config(resolved: ResolvedRunConfig) -> xr.Dataset:
     """Run one resolved scenario and return its labelled dataset."""
-    grid, state0, params, tgrid, schedule, events, info = prepare(resolved)
+    prep = prepare(resolved)
     profiles = bool(resolved.save.profiles)
-    _, out0, outs = simulate(state0, params, schedule, grid, profiles)
-    ds = to_dataset(resolved, grid, tgrid, out0, outs, profiles)
+    _, out0, outs = simulate(prep.state0, prep.params, prep.schedule, prep.grid, profiles)
+    ds = to_dataset(resolved, prep.grid, prep.tgrid, out0, outs, profiles)
+    info = prep.info
     check_finite(ds)
     ds.attrs.update(provenance_attrs(resolved))
     ds.attrs["skin_profile"] = resolved.skin_name

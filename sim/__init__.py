@@ -21,7 +21,7 @@ jax.config.update("jax_enable_x64", True)
 
 from sim.grids import DepthGrid, LateralGrid  # noqa: E402
 from sim.diffusion import BoundaryCondition, depth_diffusion_step, depth_operator, implicit_diffusion_step, lateral_diffusion_step  # noqa: E402
-from sim.timegrid import TimeGrid, make_time_grid, pad_time_grids  # noqa: E402
+from sim.timegrid import TimeGrid, make_time_grid, pad_time_grid, pad_time_grids  # noqa: E402
 from sim.driver import scan_steps  # noqa: E402
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "depth_diffusion_step",
     "TimeGrid",
     "make_time_grid",
+    "pad_time_grid",
     "pad_time_grids",
     "scan_steps",
 ]

@@ -139,19 +139,23 @@ def make_time_grid(
     return TimeGrid(dt=dt, t_end=t_end, event=np.asarray(evs, dtype=np.int32), shift=shift, save=save)
 
 
+def pad_time_grid(grid: TimeGrid, n_steps: int) -> TimeGrid:
+    """Append inert zero-length steps so that ``grid`` has exactly ``n_steps`` steps."""
+    if grid.n_steps > n_steps:
+        raise ValueError(f"time grid has {grid.n_steps} steps, more than n_steps={n_steps}")
+    extra = n_steps - grid.n_steps
+    last = grid.t_end[-1] if grid.n_steps else 0.0
+    return TimeGrid(
+        dt=np.concatenate([grid.dt, np.zeros(extra)]),
+        t_end=np.concatenate([grid.t_end, np.full(extra, last)]),
+        event=np.concatenate([grid.event, np.full(extra, -1, dtype=grid.event.dtype)]),
+        shift=np.concatenate([grid.shift, np.zeros(extra, dtype=bool)]),
+        save=np.concatenate([grid.save, np.zeros(extra, dtype=bool)]),
+    )
+
+
 def pad_time_grids(grids: Sequence[TimeGrid], n_steps: int | None = None) -> TimeGrid:
     """Stack grids along a leading batch axis, padding with inert zero-length steps."""
     n = max(g.n_steps for g in grids) if n_steps is None else n_steps
-    if any(g.n_steps > n for g in grids):
-        raise ValueError(f"a time grid has more than n_steps={n} steps")
-
-    def pad(a, fill):
-        return np.concatenate([a, np.full(n - a.shape[0], fill, dtype=a.dtype)])
-
-    return TimeGrid(
-        dt=np.stack([pad(g.dt, 0.0) for g in grids]),
-        t_end=np.stack([pad(g.t_end, g.t_end[-1] if g.n_steps else 0.0) for g in grids]),
-        event=np.stack([pad(g.event, -1) for g in grids]),
-        shift=np.stack([pad(g.shift, False) for g in grids]),
-        save=np.stack([pad(g.save, False) for g in grids]),
-    )
+    padded = [pad_time_grid(g, n) for g in grids]
+    return TimeGrid(*(np.stack(parts) for parts in zip(*padded)))
