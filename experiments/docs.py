@@ -1,0 +1,69 @@
+"""Keep the parameter tables in docs/model.md in step with configs/skin/*.yaml.
+
+``python -m experiments.docs`` rewrites the block between the ``parameter-table`` markers
+of docs/model.md; ``python -m experiments.docs --check`` exits 1 if it is stale (a test
+runs the check).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models.parameters import SKIN_PARAMETERS
+from experiments.config import load_yaml, locate_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "model.md"
+PROFILES = ("young_face", "aged_face", "forearm")
+START, END = "<!-- parameter-table:start -->", "<!-- parameter-table:end -->"
+
+
+def _entry(raw):
+    if isinstance(raw, dict):
+        return float(raw["value"]), str(raw.get("source", "user"))
+    return float(raw), "user"
+
+
+def render_parameter_table() -> str:
+    data = {name: load_yaml(locate_profile(name)).get("parameters", {}) for name in PROFILES}
+    lines = [
+        "| parameter | units | meaning | " + " | ".join(PROFILES) + " | source (forearm; others where they differ) |",
+        "|---|---|---|" + "---|" * len(PROFILES) + "---|",
+    ]
+    for key, spec in SKIN_PARAMETERS.items():
+        vals, srcs = [], {}
+        for prof in PROFILES:
+            if key in data[prof]:
+                v, s = _entry(data[prof][key])
+                vals.append(f"{v:g}")
+                srcs[prof] = s
+            else:
+                vals.append("—")
+        base = srcs.get("forearm", "")
+        extra = [f"*{p}*: {s}" for p, s in srcs.items() if p != "forearm" and s != base]
+        source = "; ".join([base] + extra).replace("|", "/")
+        lines.append(f"| `{key}` | {spec.units} | {spec.description} | " + " | ".join(vals) + f" | {source} |")
+    return "\n".join(lines)
+
+
+def updated_doc(text: str) -> str:
+    i, j = text.index(START) + len(START), text.index(END)
+    return text[:i] + "\n" + render_parameter_table() + "\n" + text[j:]
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = DOC.read_text(encoding="utf-8")
+    new = updated_doc(text)
+    if "--check" in argv:
+        if new != text:
+            print("docs/model.md parameter table is stale: run `python -m experiments.docs`")
+            return 1
+        return 0
+    DOC.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
