@@ -6,5 +6,6 @@ The only package that touches configs, disk and the terminal. Public entry point
 
 from experiments.config import ConfigError, load_run_config
 from experiments.runner import SimulationError, run, run_config
+from experiments.sweep import sweep  # the function; `from experiments.sweep import X` still reaches the module
 
-__all__ = ["ConfigError", "SimulationError", "load_run_config", "run", "run_config"]
+__all__ = ["ConfigError", "SimulationError", "load_run_config", "run", "run_config", "sweep"]

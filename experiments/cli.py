@@ -128,6 +128,117 @@ def devices() -> None:
     Console(width=max(Console().width, 140)).print(table)
 
 
+def _runtime_failure(message: str) -> None:
+    """One line on stderr, exit code 1: the computation failed (the input was valid)."""
+    typer.echo("error: " + " ".join(str(message).split()), err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="Sweep file (YAML): base run config + axes."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Zarr store to write (default results/<sweep stem>.zarr)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an unfinished store of this sweep (recomputes nothing done)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Start a local Dask cluster: local:N (N worker processes, 1 thread each)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Send batches to the Dask scheduler at this address."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Scenarios per batch (default: from available memory)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write the figures of the result when done."),
+    figures: Optional[Path] = typer.Option(None, "--figures", help="Folder for the figures (default <store>_figures)."),
+) -> None:
+    """Run a parameter sweep into one Zarr store, batch by batch (resumable)."""
+    from experiments.sweep import SweepReport, load_sweep, run_sweep
+
+    if cluster is not None and scheduler is not None:
+        fail(f"--cluster: {cluster!r} is given together with --scheduler; allowed: one of --cluster local:N or --scheduler ADDRESS")
+    plan = load_sweep(sweep_file)
+    out = output if output is not None else Path("results") / f"{sweep_file.stem}.zarr"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = SweepReport(str(out), 0, 0, 0)
+    try:
+        dataset = run_sweep(plan, out, resume=resume, cluster=cluster, scheduler=scheduler, batch_size=batch_size,
+                            progress=True, report=report, echo=typer.echo)
+    except RuntimeError as exc:  # the model failed (e.g. a spin-up that did not converge): not bad input
+        _runtime_failure(f"sweep stopped: {exc}" + (f"; the batches done so far are kept in {out} (continue with --resume)" if out.exists() else ""))
+    if report.computed_batches:
+        typer.echo(f"ran {report.computed_batches} batches ({report.batch_size} scenarios each) in {report.wall_s:.1f} s "
+                   f"on {report.executor}; {report.reused_batches} batches were already done")
+    typer.echo(f"wrote {out}")
+    if plots:
+        from experiments.plots import plot_result
+
+        figdir = figures if figures is not None else out.with_name(out.stem + "_figures")
+        files, notes = plot_result(dataset, None, figdir)
+        for note in notes:
+            typer.echo(f"note: {note}")
+        typer.echo(f"figures ({len(files)} files) in {figdir}")
+
+
+@app.command()
+@guarded
+def compare(
+    configs: List[Path] = typer.Argument(..., help="Two or more run configs (YAML)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for the runs (NetCDF) and figures (default results/compare)."),
+    set_: List[str] = typer.Option([], "--set", help=SET_HELP + " Applied to every config."),
+) -> None:
+    """Run configs side by side; print a table of their outcomes and write figures."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from experiments.compare import compare_configs
+    from experiments.plots import plot_compare
+
+    outdir = output if output is not None else Path("results") / "compare"
+    try:
+        result = compare_configs(configs, outdir, set_)
+    except RuntimeError as exc:  # the model failed (non-finite values, spin-up): not bad input
+        _runtime_failure(f"compare stopped: {exc}")
+    table = Table(title="Outcomes side by side")
+    table.add_column("", no_wrap=True, style="bold")
+    table.add_column("units", no_wrap=True)
+    for name in result.names:
+        table.add_column(name, justify="right")
+    keys = list(dict.fromkeys(k for row in result.settings for k in row))
+    for key in keys:
+        table.add_row(key, "", *[row.get(key, "–") for row in result.settings])
+    table.add_section()
+    for name, var in result.table.data_vars.items():
+        values = [float(v) for v in var.values]
+        table.add_row(name, var.attrs.get("units", ""), *[f"{v:.4g}" if v == v else "–" for v in values])
+    Console(width=max(Console().width, 60 + 14 * len(result.names))).print(table)
+    files, notes = plot_compare(result.datasets, result.names, outdir)
+    for note in notes:
+        typer.echo(f"note: {note}")
+    for f in result.files:
+        typer.echo(f"wrote {f}")
+    typer.echo(f"figures ({len(files)} files) in {outdir}")
+
+
+@app.command()
+@guarded
+def plot(
+    result: Path = typer.Argument(..., help="A result: NetCDF from `epiturn run` or a Zarr store from `epiturn sweep`."),
+    kind: List[str] = typer.Option([], "--kind", help="timecourse, heatmap, tradeoff or profiles (repeatable; default: all that apply)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for the figures (default <result>_figures)."),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="Outcome of the heat map (default: a standard set)."),
+) -> None:
+    """Write figures (PNG and SVG) of a run or a sweep."""
+    from experiments.plots import plot_result
+    from experiments.storage import open_result
+
+    dataset = open_result(result)
+    outdir = output if output is not None else result.with_name(result.stem + "_figures")
+    try:
+        files, notes = plot_result(dataset, kind or None, outdir, outcome)
+    except ValueError as exc:
+        fail(str(exc))
+    for note in notes:
+        typer.echo(f"note: {note}")
+    if not files:
+        fail(f"{result}: no figure applies to this result; allowed: a run or sweep with tewl/ra_um time series")
+    typer.echo(f"figures ({len(files)} files) in {outdir}")
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point of the ``epiturn`` console script."""
     app(args=argv if argv is not None else sys.argv[1:], prog_name="epiturn")

@@ -1,0 +1,205 @@
+"""Sweep throughput: the main job, 1,000 single columns, Dask scaling, and the batch-call form.
+
+Run from the repository root (numbers in the closing note of issue 4)::
+
+    python benchmarks/bench_sweep.py columns            # 1,000 single-column scenarios (target <= 60 s incl. compilation)
+    python benchmarks/bench_sweep.py main               # configs/sweeps/frequency_intensity.yaml: 5 x 5 x 4 on the 1-D transect
+    python benchmarks/bench_sweep.py main --n 64        # the same on a coarser transect
+    python benchmarks/bench_sweep.py scaling            # in-process vs Dask local:1 vs local:2 workers
+    python benchmarks/bench_sweep.py width              # inside a batch call: vmap vs one scenario at a time
+    python benchmarks/bench_sweep.py all --json out.json
+
+Every timed sweep runs in a fresh process (``python -m experiments.cli sweep`` style, via
+:func:`experiments.sweep.run_sweep`), so "wall" includes tracing and XLA compilation and
+the process start; the spin-up of the skin profile is cached on disk beforehand (it is
+part of the first run of a profile on a grid, not of a sweep). Machine load matters on a
+2-core box: the load average is printed with every result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+COLUMN_BASE = {
+    "skin": "young_face",
+    "device": "diamond_medium",
+    "protocol": {"interval_days": 7, "sessions": 6, "follow_up_days": 28, "settings": {"vacuum_kpa": 30, "passes": 2}},
+    "grid": {"lateral": "column", "dt_hours": 1},
+    "save": {"every_hours": 24},
+}
+
+
+def columns_sweep(samples: int = 1000) -> dict:
+    """LHS over interval (2-21 d) x vacuum (5-50 kPa): ``samples`` single-column courses."""
+    return {"name": f"columns_{samples}", "base": COLUMN_BASE, "mode": "lhs", "samples": samples, "seed": 0,
+            "axes": {"protocol.interval_days": {"min": 2, "max": 21}, "protocol.settings.vacuum_kpa": {"min": 5, "max": 50}}}
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
+
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys, time
+    t0 = time.perf_counter()
+    from experiments.sweep import SweepReport, run_sweep, trace_count
+    t_import = time.perf_counter() - t0
+    spec = json.loads(sys.argv[1]); kw = json.loads(sys.argv[2])
+    report = SweepReport("", 0, 0, 0)
+    t1 = time.perf_counter()
+    ds = run_sweep(spec, kw.pop("output", None), report=report, **kw)
+    wall = time.perf_counter() - t1
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"import_s": t_import, "sweep_wall_s": wall, "compute_s": report.compute_s, "n": report.n_scenarios,
+                      "process_cpu_s": ru.ru_utime + ru.ru_stime,
+                      "batches": report.n_batches, "batch_size": report.batch_size, "executor": report.executor,
+                      "traces": trace_count(), "nonfinite": len(report.nonfinite)}))
+    """
+)
+
+
+def timed_sweep(spec, **kw) -> dict:
+    """Run a sweep in a fresh process; returns its timings (wall includes compilation)."""
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec), json.dumps(kw)], cwd=REPO,
+                         capture_output=True, text=True, timeout=7200)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["process_s"] = time.perf_counter() - start
+    result["scenarios_per_s"] = result["n"] / result["sweep_wall_s"]
+    result["load_avg"] = load()
+    return result
+
+
+def warm_spin_up(spec) -> None:
+    """Compute (or load) the cached spin-ups the sweep needs, outside the timings."""
+    from experiments.runner import prepare
+    from experiments.sweep import load_sweep
+
+    plan = load_sweep(spec)
+    seen = set()
+    for r in plan.scenarios:
+        key = (r.seed, r.grid.lateral, r.grid.n, json.dumps(r.skin, sort_keys=True))
+        if key not in seen:
+            seen.add(key)
+            prepare(r)
+
+
+def bench_columns(samples: int = 1000) -> dict:
+    spec = columns_sweep(samples)
+    warm_spin_up({**spec, "samples": 2})
+    r = timed_sweep(spec)
+    print(f"[columns] {samples} single-column courses: {r['sweep_wall_s']:.1f} s incl. compilation "
+          f"({r['scenarios_per_s']:.1f} scenarios/s; {r['batches']} batches of {r['batch_size']}; process {r['process_s']:.1f} s wall, "
+          f"{r['process_cpu_s']:.1f} s CPU; target <= 60 s; load {r['load_avg']})", flush=True)
+    return r
+
+
+def bench_main(n: int | None = None, replicates: int | None = None) -> dict:
+    from experiments.config import load_yaml
+
+    spec = load_yaml(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")
+    if n is not None:
+        spec["base"]["grid"]["n"] = n
+    if replicates is not None:
+        spec["replicates"] = replicates
+    warm_spin_up(spec)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = timed_sweep(spec, output=str(Path(tmp) / "fi.zarr"))
+    grid = spec["base"]["grid"]
+    print(f"[main] frequency x intensity {r['n']} scenarios on the 1-D transect n={grid['n']}: {r['sweep_wall_s']:.1f} s incl. compilation, "
+          f"{r['scenarios_per_s']:.3f} scenarios/s ({r['batches']} batches of {r['batch_size']}; {r['process_cpu_s']:.0f} s CPU; "
+          f"load {r['load_avg']})", flush=True)
+    return r
+
+
+def bench_scaling(samples: int = 256) -> dict:
+    spec = columns_sweep(samples)
+    warm_spin_up({**spec, "samples": 2})
+    rows = {}
+    for label, kw in (("in-process", {}), ("local:1", {"cluster": "local:1"}), ("local:2", {"cluster": "local:2"})):
+        # the same batches everywhere (8 of 32), so only the executor differs
+        rows[label] = timed_sweep(spec, batch_size=samples // 8, **kw)
+        r = rows[label]
+        print(f"[scaling] {label:10s} {samples} columns: {r['sweep_wall_s']:.1f} s wall incl. compilation "
+              f"({r['scenarios_per_s']:.1f} scenarios/s; load {r['load_avg']})", flush=True)
+    speedup = rows["local:1"]["sweep_wall_s"] / rows["local:2"]["sweep_wall_s"]
+    print(f"[scaling] 1 -> 2 Dask workers: speed-up x{speedup:.2f}", flush=True)
+    rows["speedup_1_to_2"] = speedup
+    return rows
+
+
+def bench_width() -> dict:
+    """Inside one batch call: all scenarios vmapped vs one at a time (lax.map)."""
+    import jax
+    import numpy as np
+
+    from experiments import runner
+    from experiments.sweep import _group_key, _stack, load_sweep, scenario_lengths, simulate_batch
+
+    out = {}
+    for label, grid, batch in (("column", {"lateral": "column"}, 64), ("1d n=32", {"lateral": "1d", "n": 32}, 8)):
+        spec = {"base": {**COLUMN_BASE, "grid": grid}, "mode": "lhs", "samples": batch, "seed": 1,
+                "axes": {"protocol.interval_days": {"min": 2, "max": 21}, "protocol.settings.vacuum_kpa": {"min": 5, "max": 50}}}
+        plan = load_sweep(spec)
+        lengths = scenario_lengths(plan.scenarios)
+        preps = [runner.prepare(r, *lengths[_group_key(r)]) for r in plan.scenarios]
+        args = [_stack([p.state0 for p in preps]), _stack([p.params for p in preps]), _stack([p.schedule for p in preps])]
+        g = preps[0].grid
+        for width, name in ((None, "vmap"), (1, "one at a time")):
+            t = time.perf_counter()
+            jax.block_until_ready(simulate_batch(*args, g, False, width))
+            first = time.perf_counter() - t
+            runs = []
+            for _ in range(2):
+                t = time.perf_counter()
+                jax.block_until_ready(simulate_batch(*args, g, False, width))
+                runs.append(time.perf_counter() - t)
+            per = min(runs) / batch
+            out[f"{label} {name}"] = {"per_scenario_s": per, "compile_and_first_s": first}
+            print(f"[width] {label:8s} batch {batch:3d} {name:14s}: {per:.4f} s per scenario "
+                  f"(compile + first call {first:.1f} s; load {load()})", flush=True)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", nargs="?", default="all", choices=["all", "columns", "main", "scaling", "width"])
+    ap.add_argument("--n", type=int, default=None, help="lateral cells of the main job's transect (default: the file's)")
+    ap.add_argument("--replicates", type=int, default=None, help="replicates of the main job (default: the file's)")
+    ap.add_argument("--samples", type=int, default=1000, help="columns in the columns benchmark")
+    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    args = ap.parse_args(argv)
+    print(f"cores: {os.cpu_count()}, load average {load()}", flush=True)
+    results = {}
+    if args.what in ("all", "columns"):
+        results["columns"] = bench_columns(args.samples)
+    if args.what in ("all", "scaling"):
+        results["scaling"] = bench_scaling()
+    if args.what in ("all", "width"):
+        results["width"] = bench_width()
+    if args.what in ("all", "main"):
+        results["main"] = bench_main(args.n, args.replicates)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

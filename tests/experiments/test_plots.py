@@ -1,0 +1,147 @@
+"""Figures: Pareto front, session markers, heat-map numbers, labelled axes with units, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from experiments.cli import app
+from experiments.compare import summary_outcomes
+from experiments.output import annotate
+from experiments.plots import pareto_front, plot_result, session_days
+
+runner = CliRunner()
+
+
+def test_pareto_front_on_hand_made_points():
+    burden = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 0.5, np.nan, 3.0])
+    gain = np.array([1.0, 3.0, 2.0, 3.0, 5.0, 0.2, 9.0, 4.0])
+    front = pareto_front(burden, gain)
+    # (0.5, .2) least burden; (1, 1); (2, 3); (3, 4); (4, 5) -- (2, 2) and (3, 3) are dominated, NaN never on it
+    assert front.tolist() == [True, True, False, False, True, True, False, True]
+    # ties: two identical points are both on the front (neither dominates the other)
+    assert pareto_front([1.0, 1.0], [2.0, 2.0]).tolist() == [True, True]
+
+
+def synthetic_sweep(profiles: bool = False) -> xr.Dataset:
+    """A grid sweep shaped like a store: interval x vacuum x replicate x time, with units."""
+    intervals = np.array([2, 7, 14])
+    vacuum = np.array([10, 30, 50])
+    t = np.arange(0.0, 61.0)
+    shape = (3, 3, 2, t.size)
+    rng = np.random.default_rng(0)
+    tewl = np.full(shape, 10.0)
+    ra = np.full(shape, 20.0)
+    for i, iv in enumerate(intervals):
+        for j, v in enumerate(vacuum):
+            for s in range(4):
+                day = s * iv
+                bump = (v / 10.0) * np.exp(-(t - day) / 2.0) * (t >= day)
+                tewl[i, j, :, :] += bump
+            ra[i, j, :, :] -= 0.02 * v * (1 + 7 / iv) * t / t[-1]
+    tewl += rng.normal(0, 0.01, shape)
+    duration = 3 * intervals + 28  # shorter courses are NaN after their end
+    for i, d in enumerate(duration):
+        tewl[i, :, :, t > d] = np.nan
+        ra[i, :, :, t > d] = np.nan
+    data = {
+        "tewl": (("interval_days", "vacuum_kpa", "replicate", "time"), tewl),
+        "ra_um": (("interval_days", "vacuum_kpa", "replicate", "time"), ra),
+        "erythema": (("interval_days", "vacuum_kpa", "replicate", "time"), (tewl - 10.0) / 50.0),
+        "tewl_baseline": (("interval_days", "vacuum_kpa", "replicate"), np.full(shape[:3], 10.0)),
+    }
+    coords = {
+        "interval_days": ("interval_days", intervals, {"units": "d", "long_name": "interval between sessions", "sweep_path": "protocol.interval_days"}),
+        "vacuum_kpa": ("vacuum_kpa", vacuum, {"units": "kPa", "long_name": "vacuum", "sweep_path": "protocol.settings.vacuum_kpa"}),
+        "replicate": ("replicate", [0, 1], {"units": "1", "long_name": "replicate (random seed of the run)"}),
+        "time": t,
+    }
+    if profiles:
+        x = np.linspace(0, 5000, 16, endpoint=False)
+        data["surface_um"] = (("interval_days", "vacuum_kpa", "replicate", "time", "x"),
+                              np.broadcast_to(np.sin(x / 800.0), shape + (16,)).copy())
+        coords["x"] = x
+    ds = annotate(xr.Dataset(data, coords=coords))
+    config = {"base": {"protocol": {"interval_days": 7, "sessions": 4, "start_day": 0}}, "axes": {"protocol.interval_days": intervals.tolist()}}
+    ds.attrs.update({"sweep_dims": ["interval_days", "vacuum_kpa", "replicate"], "sweep_mode": "grid", "config_json": json.dumps(config),
+                     "sweep_axes": json.dumps({"interval_days": "protocol.interval_days", "vacuum_kpa": "protocol.settings.vacuum_kpa"}),
+                     "title": "synthetic sweep"})
+    return ds
+
+
+def svg_texts(path: Path) -> list[str]:
+    return [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", path.read_text(), flags=re.S)]
+
+
+def test_session_days_from_outputs_and_from_config():
+    ds = synthetic_sweep()
+    # from the sweep's base protocol with the interval axis applied
+    assert session_days(ds, {"interval_days": 14}).tolist() == [0, 14, 28, 42]
+    run = xr.Dataset({"session_day": ("session", [1.0, 8.0, 15.0])}, coords={"session": [1, 2, 3]})
+    assert session_days(run).tolist() == [1.0, 8.0, 15.0]
+
+
+def test_every_kind_writes_png_and_svg_with_units_on_the_axes(tmp_path):
+    files, notes = plot_result(synthetic_sweep(profiles=True), None, tmp_path)
+    stems = {f.stem for f in files}
+    assert {"timecourse", "heatmap_smoothness_gain", "heatmap_irritation_burden", "heatmap_tewl_peak_ratio", "tradeoff",
+            "profile_surface_um"} <= stems, stems
+    for f in files:
+        assert f.stat().st_size > 1000, f
+    assert {f.suffix for f in files} == {".png", ".svg"}
+    assert sum(f.suffix == ".png" for f in files) == sum(f.suffix == ".svg" for f in files)
+    texts = " | ".join(svg_texts(tmp_path / "timecourse.svg"))
+    assert "TEWL (g m-2 h-1)" in texts
+    assert "roughness Ra (um)" in texts
+    assert "time (d)" in texts
+    heat = " | ".join(svg_texts(tmp_path / "heatmap_tewl_peak_ratio.svg"))
+    assert "interval between sessions (d)" in heat and "vacuum (kPa)" in heat
+    trade = " | ".join(svg_texts(tmp_path / "tradeoff.svg"))
+    assert "Pareto front" in trade and "smoothness gain" in trade and "irritation burden" in trade
+
+
+def test_heatmap_shows_the_replicate_mean_of_the_outcome(tmp_path):
+    ds = synthetic_sweep()
+    plot_result(ds, ["heatmap"], tmp_path, outcome="tewl_peak_ratio")
+    want = summary_outcomes(ds)["tewl_peak_ratio"].mean("replicate").transpose("vacuum_kpa", "interval_days").values
+    svg = (tmp_path / "heatmap_tewl_peak_ratio.svg").read_text()
+    for (j, i), value in np.ndenumerate(want):  # cell (vacuum j, interval i) shows the mean, to 3 digits
+        cell = re.search(rf'<g id="cell-vacuum_kpa-{j}-interval_days-{i}">.*?<text[^>]*>(.*?)</text>', svg, flags=re.S)
+        assert cell is not None, (j, i)
+        assert float(cell.group(1).strip()) == float(f"{value:.3g}")
+    # the strongest vacuum has the highest TEWL peak (bump height ~ vacuum)
+    assert np.all(np.diff(want, axis=0) > 0)
+
+
+def test_plot_cli_on_a_store_and_a_run(tmp_path):
+    store = tmp_path / "sweep.zarr"
+    synthetic_sweep().to_zarr(store, zarr_format=2, consolidated=True)
+    result = runner.invoke(app, ["plot", str(store), "--kind", "heatmap", "--outcome", "smoothness_gain", "-o", str(tmp_path / "figs")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "figs" / "heatmap_smoothness_gain.png").exists()
+    assert not (tmp_path / "figs" / "timecourse.png").exists()
+    assert "figures (" in result.stdout
+    run = synthetic_sweep().isel(interval_days=1, vacuum_kpa=1, replicate=0)
+    run.attrs = {"config_json": json.dumps({"protocol": {"interval_days": 7, "sessions": 4, "start_day": 0}})}
+    path = tmp_path / "run.nc"
+    run.to_netcdf(path)
+    result = runner.invoke(app, ["plot", str(path), "--kind", "timecourse", "-o", str(tmp_path / "runfigs")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "runfigs" / "timecourse.svg").exists()
+    # a kind that does not apply: one line, exit 2
+    result = runner.invoke(app, ["plot", str(path), "--kind", "heatmap", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    err = result.stderr.strip()
+    assert "\n" not in err and "heatmap" in err and "grid sweep" in err
+    result = runner.invoke(app, ["plot", str(path), "--kind", "spectrum"])
+    assert result.exit_code == 2 and "timecourse, heatmap, tradeoff, profiles" in result.stderr
+    result = runner.invoke(app, ["plot", str(tmp_path / "none.nc")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    result = runner.invoke(app, ["plot", str(store), "--kind", "heatmap", "--outcome", "happiness", "-o", str(tmp_path / "y")])
+    assert result.exit_code == 2 and "happiness" in result.stderr and "tewl_peak_ratio" in result.stderr

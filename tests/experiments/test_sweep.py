@@ -1,0 +1,303 @@
+"""Sweeps: validation before compute, scenario layout, one compilation, batched = single runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from experiments.cli import app
+from experiments.config import ConfigError
+from experiments.sweep import (Layout, chunks_for, load_sweep, run_scenarios, run_sweep, trace_count)
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+# A small treated course on a single column: cheap to compile and to run.
+BASE = {
+    "skin": "young_face",
+    "device": "diamond_medium",
+    "protocol": {"interval_days": 7, "sessions": 3, "follow_up_days": 5, "settings": {"vacuum_kpa": 30, "passes": 2}},
+    "grid": {"lateral": "column", "dt_hours": 1},
+    "save": {"every_hours": 24},
+}
+
+
+def small_sweep(**extra) -> dict:
+    sweep = {"base": json.loads(json.dumps(BASE)),
+             "axes": {"protocol.interval_days": [2, 4, 9], "protocol.settings.vacuum_kpa": [10, 40]}}
+    sweep.update(extra)
+    return sweep
+
+
+def write(tmp_path: Path, data: dict, name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    err = result.stderr.strip()
+    assert "\n" not in err and err.startswith("error: "), err
+    return err
+
+
+# --------------------------------------------------------------------------- bad sweep files
+
+
+BAD = {
+    "unknown path": (lambda s: s["axes"].update({"protocol.settings.vacum_kpa": [10, 20]}) or s,
+                     ["vacum_kpa", "is not a known key", "vacuum_kpa"]),
+    "unknown top key": (lambda s: s["axes"].update({"protcol.interval_days": [2, 3]}) or s,
+                        ["protcol", "is not a known key", "protocol"]),
+    "empty axis (list)": (lambda s: s["axes"].update({"protocol.interval_days": []}) or s,
+                          ["axes.protocol.interval_days", "empty axis"]),
+    "empty axis (range)": (lambda s: s["axes"].update({"protocol.interval_days": {"start": 2, "stop": 9, "num": 0}}) or s,
+                           ["axes.protocol.interval_days.num", "empty axis"]),
+    "vacuum above the device": (lambda s: s["axes"].update({"protocol.settings.vacuum_kpa": [10, 40, 60]}) or s,
+                                ["axes.protocol.settings.vacuum_kpa", "vacuum_kpa=60", "outside the vacuum range", "[5, 50] kPa"]),
+    "vacuum below the device": (lambda s: s["axes"].update({"protocol.settings.vacuum_kpa": {"start": 2, "stop": 40, "num": 3}}) or s,
+                                ["vacuum_kpa=2", "outside the vacuum range", "[5, 50] kPa"]),
+    "zip mixed lengths": (lambda s: s.update({"mode": "zip"}) or s,
+                          ["different lengths in mode zip", "protocol.interval_days: 3", "protocol.settings.vacuum_kpa: 2"]),
+    "unknown mode": (lambda s: s.update({"mode": "random"}) or s, ["mode", "'random'", "grid, zip, lhs, sobol"]),
+    "unknown sweep key": (lambda s: s.update({"axis": {}}) or s, ["'axis'", "is not a known key of a sweep file"]),
+    "sobol not a power of 2": (lambda s: s.update({"mode": "sobol", "samples": 10, "axes": {"protocol.interval_days": {"min": 2, "max": 9}}}) or s,
+                               ["samples", "power of 2"]),
+    "lhs without samples": (lambda s: s.update({"mode": "lhs", "axes": {"protocol.interval_days": {"min": 2, "max": 9}}}) or s,
+                            ["samples", "is required"]),
+    "lhs with a list axis": (lambda s: s.update({"mode": "lhs", "samples": 4}) or s,
+                             ["axes.protocol.interval_days", "is not a sampling range", "{min, max}"]),
+    "bad replicates": (lambda s: s.update({"replicates": 0}) or s, ["replicates", "out of range"]),
+    "nested axes": (lambda s: s["axes"].update({"protocol.settings": {"start": 1, "stop": 2, "num": 2}}) or s,
+                    ["lies inside another axis"]),
+    "bad base": (lambda s: s["base"]["grid"].update({"n": 1}) or s, ["base.grid.n", "out of range"]),
+    "seed axis": (lambda s: s["axes"].update({"seed": [1, 2]}) or s, ["axes.seed", "replicates"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_sweep_file_fails_before_compute_with_one_line(case, tmp_path):
+    mutate, fragments = BAD[case]
+    path = write(tmp_path, mutate(small_sweep()))
+    out = tmp_path / "out.zarr"
+    traces = trace_count()
+    result = runner.invoke(app, ["sweep", str(path), "-o", str(out), "--no-plots"])
+    err = one_line_error(result)
+    for f in fragments:
+        assert f in err, err
+    assert not out.exists(), "nothing may be written before the sweep file is valid"
+    assert trace_count() == traces, "nothing may be compiled before the sweep file is valid"
+
+
+def test_missing_sweep_file_and_option_errors(tmp_path):
+    err = one_line_error(runner.invoke(app, ["sweep", str(tmp_path / "nope.yaml")]))
+    assert "nope.yaml" in err and "does not exist" in err
+    path = write(tmp_path, small_sweep())
+    err = one_line_error(runner.invoke(app, ["sweep", str(path), "--cluster", "local:2", "--scheduler", "tcp://x:1"]))
+    assert "--cluster" in err and "--scheduler" in err
+    err = one_line_error(runner.invoke(app, ["sweep", str(path), "--cluster", "remote:2", "-o", str(tmp_path / "o.zarr")]))
+    assert "local:N" in err
+
+
+# --------------------------------------------------------------------------- scenarios and layout
+
+
+def test_grid_scenarios_in_c_order_with_labelled_axes():
+    plan = load_sweep(small_sweep(replicates=2))
+    assert plan.dims == ("interval_days", "vacuum_kpa", "replicate")
+    assert plan.shape == (3, 2, 2)
+    assert plan.size == 12
+    got = [(r.protocol.interval_days, r.protocol.settings.vacuum_kpa, r.seed) for r in plan.scenarios]
+    want = [(i, v, s) for i in (2, 4, 9) for v in (10, 40) for s in (0, 1)]
+    assert got == want
+    assert plan.coords["vacuum_kpa"][2]["units"] == "kPa"
+    assert plan.coords["interval_days"][2]["units"] == "d"
+    # the run length follows the interval (duration = last session + follow-up)
+    assert [r.duration_days for r in plan.scenarios[::4]] == [2 * 2 + 5, 2 * 4 + 5, 2 * 9 + 5]
+
+
+def test_range_axes_and_dial_levels():
+    spec = small_sweep(axes={"protocol.interval_days": {"start": 2, "stop": 8, "num": 4},
+                             "protocol.settings.level": ["gentle", "moderate", "aggressive"]})
+    spec["base"]["protocol"]["settings"] = {}  # settings given explicitly would override the level's
+    plan = load_sweep(spec)
+    assert plan.coords["interval_days"][1].tolist() == [2, 4, 6, 8]
+    assert plan.coords["level"][1].tolist() == ["gentle", "moderate", "aggressive"]
+    by_level = {r.protocol.settings.level: r.protocol.settings.vacuum_kpa for r in plan.scenarios}
+    # the level axis reaches the settings
+    assert by_level == {"gentle": 15.0, "moderate": 30.0, "aggressive": 45.0}
+
+
+def test_zip_mode_pairs_values():
+    plan = load_sweep(small_sweep(mode="zip", axes={"protocol.interval_days": [2, 4, 9], "protocol.settings.vacuum_kpa": [10, 20, 40]}))
+    assert plan.dims == ("scenario",)
+    assert [(r.protocol.interval_days, r.protocol.settings.vacuum_kpa) for r in plan.scenarios] == [(2, 10), (4, 20), (9, 40)]
+    assert plan.coords["vacuum_kpa"][0] == ("scenario",)
+
+
+@pytest.mark.parametrize("mode,samples", [("lhs", 8), ("sobol", 8)])
+def test_sampled_modes_are_seeded_stratified_and_in_bounds(mode, samples):
+    spec = small_sweep(mode=mode, samples=samples, seed=3,
+                       axes={"protocol.interval_days": {"min": 2, "max": 10}, "protocol.settings.vacuum_kpa": {"min": 5, "max": 50}})
+    a, b = load_sweep(spec), load_sweep(spec)
+    va = np.asarray(a.coords["vacuum_kpa"][1])
+    assert np.array_equal(va, b.coords["vacuum_kpa"][1]), "same seed, same samples"
+    assert np.all((va >= 5) & (va <= 50))
+    iv = np.asarray(a.coords["interval_days"][1])
+    assert np.all((iv >= 2) & (iv <= 10))
+    # one sample per stratum: LHS by construction, scrambled Sobol' for n = 2^k in 1-D projections
+    assert sorted(np.floor((iv - 2) / 8 * samples).astype(int).tolist()) == list(range(samples))
+    assert sorted(np.floor((va - 5) / 45 * samples).astype(int).tolist()) == list(range(samples))
+    other = load_sweep({**spec, "seed": 4})
+    assert not np.array_equal(va, other.coords["vacuum_kpa"][1])
+
+
+def test_integer_sampled_axis_gives_valid_integer_configs():
+    plan = load_sweep(small_sweep(mode="lhs", samples=6, axes={"protocol.sessions": {"min": 1, "max": 6, "integer": True}}))
+    sessions = [r.protocol.sessions for r in plan.scenarios]
+    assert sorted(sessions) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("shape,batch", [((5, 5, 4), 25), ((5, 5, 4), 13), ((3, 7), 4), ((10,), 3), ((2, 3), 100), ((4, 4), 1)])
+def test_layout_blocks_cover_every_scenario_once(shape, batch):
+    layout = Layout(shape, chunks_for(shape, batch))
+    assert layout.batch_size <= batch
+    seen = [m for b in range(layout.n_blocks) for m in layout.members(b)]
+    assert sorted(seen) == list(range(int(np.prod(shape))))
+    for b in range(layout.n_blocks):
+        region = layout.region(b)
+        assert len(layout.members(b)) == int(np.prod([r.stop - r.start for r in region]))
+
+
+# --------------------------------------------------------------------------- running
+
+
+@pytest.fixture(scope="module")
+def column_sweep():
+    """3 intervals x 2 vacuum levels on a column, in batches of 2 (3 batches), in memory."""
+    plan = load_sweep(small_sweep())
+    before = trace_count()
+    ds = run_sweep(plan, None, batch_size=2)
+    return plan, ds, trace_count() - before
+
+
+def test_sweep_compiles_once_for_all_batches(column_sweep):
+    plan, ds, traces = column_sweep
+    # 3 batches, different intervals (hence run lengths) and vacuum levels: one compilation
+    assert ds.attrs["batches_total"] == 3
+    assert traces == 1
+    before = trace_count()
+    run_sweep(small_sweep(axes={"protocol.interval_days": [3, 5, 9], "protocol.settings.vacuum_kpa": [20, 50]}), None, batch_size=2)
+    assert trace_count() == before, "new parameter values and schedules of the same padded shape must not recompile"
+
+
+def test_sweep_dataset_labels_units_and_provenance(column_sweep):
+    plan, ds, _ = column_sweep
+    assert ds["tewl"].dims == ("interval_days", "vacuum_kpa", "time")
+    assert ds["tewl_baseline"].dims == ("interval_days", "vacuum_kpa")
+    assert ds["interval_days"].values.tolist() == [2, 4, 9]
+    for name, var in ds.data_vars.items():
+        assert "units" in var.attrs and "long_name" in var.attrs, name
+    assert ds["time"].attrs["units"] == "d"
+    assert ds["vacuum_kpa"].attrs["long_name"] == "vacuum" and ds["vacuum_kpa"].attrs["units"] == "kPa"
+    assert ds["interval_days"].attrs["sweep_path"] == "protocol.interval_days"
+    for key in ("config_json", "config_hash", "epiturn_version", "git_commit", "library_versions", "sweep_config"):
+        assert ds.attrs[key], key
+    assert ds.attrs["config_hash"] == plan.hash == ds.attrs["sweep_hash"]
+    assert json.loads(ds.attrs["config_json"])["axes"]["protocol.interval_days"] == [2, 4, 9]
+    assert ds["config_hash"].values[1, 0] == plan.scenarios[2].hash
+    assert np.all(ds["all_finite"].values == 1)
+
+
+def test_batched_scenarios_equal_single_runs(column_sweep):
+    """vmap + padding to the sweep's longest schedule changes nothing: a scenario = its own run."""
+    from experiments import run
+
+    plan, ds, _ = column_sweep
+    index = 0  # the shortest course (interval 2 d), padded to the longest (9 d)
+    single = run(plan.scenarios[index])
+    got = ds.isel(interval_days=0, vacuum_kpa=0)
+    n = single.sizes["time"]
+    assert n < got.sizes["time"]
+    np.testing.assert_array_equal(got["time"].values[:n], single["time"].values)
+    for name in ("tewl", "sc_layers", "ve_thickness_um", "erythema", "desquamation_rate", "calcium_top"):
+        np.testing.assert_allclose(got[name].values[:n], single[name].values, rtol=1e-12, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(got["tewl_baseline"].values, single["tewl_baseline"].values, rtol=1e-12)
+    # after a shorter scenario's end: NaN, not made-up values
+    assert np.all(np.isnan(got["tewl"].values[n:]))
+
+
+def test_short_batch_is_padded_without_changing_results(column_sweep):
+    """A batch filled up with a copy of its last scenario gives the same numbers."""
+    from experiments.sweep import scenario_lengths
+
+    plan, ds, _ = column_sweep
+    picked = [plan.scenarios[i] for i in (0, 3, 5)]  # batches [0, 3] and [5, copy of 5]
+    before = trace_count()
+    results = run_scenarios(picked, batch_size=2, lengths=scenario_lengths(plan.scenarios))
+    assert trace_count() == before  # same shape as the sweep's batches: no new compilation
+    for index, res in zip((0, 3, 5), results):
+        i, j = np.unravel_index(index, plan.shape)
+        want = ds["tewl"].isel(interval_days=i, vacuum_kpa=j).values[: res.sizes["time"]]
+        np.testing.assert_array_equal(res["tewl"].values, want)
+
+
+def test_one_at_a_time_inside_the_batch_call_gives_the_vmapped_numbers(column_sweep):
+    """The sequential form of the batch call (lax.map, used on lateral grids) = the vmapped one."""
+    from experiments.sweep import scenario_lengths
+
+    plan, ds, _ = column_sweep
+    picked = [plan.scenarios[i] for i in (1, 4)]
+    before = trace_count()
+    results = run_scenarios(picked, batch_size=2, lengths=scenario_lengths(plan.scenarios), vector_width=1)
+    assert trace_count() == before + 1
+    for index, res in zip((1, 4), results):
+        i, j = np.unravel_index(index, plan.shape)
+        got = ds.isel(interval_days=i, vacuum_kpa=j)
+        for name in ("tewl", "sc_layers", "erythema", "cytokine"):
+            np.testing.assert_allclose(res[name].values, got[name].values[: res.sizes["time"]], rtol=1e-12, atol=1e-13, err_msg=name)
+
+
+def test_experiments_sweep_is_the_python_api():
+    import experiments
+
+    assert callable(experiments.sweep)
+    ds = experiments.sweep(small_sweep(mode="zip", axes={"protocol.interval_days": [2, 9], "protocol.settings.vacuum_kpa": [10, 40]}),
+                           batch_size=2)
+    assert ds["tewl"].dims == ("scenario", "time")
+    assert ds["interval_days"].dims == ("scenario",)
+    assert ds["vacuum_kpa"].values.tolist() == [10, 40]
+
+
+def test_frequency_intensity_sweep_file_is_valid():
+    plan = load_sweep(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")
+    assert plan.dims == ("interval_days", "vacuum_kpa", "replicate")
+    assert plan.shape == (5, 5, 4)
+    intervals = plan.coords["interval_days"][1]
+    assert intervals.min() == 2 and intervals.max() == 21
+    vac = plan.coords["vacuum_kpa"][1]
+    device = plan.base.device
+    assert np.all((vac >= device.vacuum_kpa.min) & (vac <= device.vacuum_kpa.max))
+    assert plan.base.skin_name == "young_face" and device.name == "diamond_medium"
+    assert plan.base.grid.lateral == "1d"
+
+
+def test_a_failing_model_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkeypatch):
+    from experiments import runner as runner_module
+
+    def spin_up_fails(*args, **kwargs):
+        raise RuntimeError("spin-up did not converge: drift 2e-06 > 1e-06")
+
+    monkeypatch.setattr(runner_module, "prepare", spin_up_fails)
+    path = write(tmp_path, small_sweep())
+    result = runner.invoke(app, ["sweep", str(path), "-o", str(tmp_path / "o.zarr"), "--no-plots"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    err = result.stderr.strip()
+    assert "\n" not in err and err.startswith("error: sweep stopped: spin-up did not converge"), err
