@@ -56,6 +56,7 @@ def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
 
 
 _REFS = ("tewl_ref", "ca_top_ref", "c_basal_ref")
+_LOADED: dict[str, tuple] = {}  # cache file -> (state, refs, drift): each file is read once per process
 
 
 def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int, dt_h: float,
@@ -67,14 +68,19 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
     """
     key = cache_key(skin, grid, seed, dt_h)
     path = cache_dir() / f"{key}.npz"
+    if use_cache and path.exists() and str(path) in _LOADED:
+        state, refs, drift = _LOADED[str(path)]
+        params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
+        return state, params, {"cached": True, "drift": drift, "key": key}
     template = initial_state(params, grid)
     leaves, treedef = jax.tree_util.tree_flatten(template)
     if use_cache and path.exists():
         try:
             data = np.load(path)
             state = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(data[f"s{i}"]) for i in range(len(leaves))])
-            params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params,
-                                 tuple(jnp.asarray(data[r]) for r in _REFS))
+            refs = tuple(jnp.asarray(data[r]) for r in _REFS)
+            params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
+            _LOADED[str(path)] = (state, refs, float(data["drift"]))
             return state, params, {"cached": True, "drift": float(data["drift"]), "key": key}
         except Exception:  # a damaged cache file is recomputed, never trusted
             path.unlink(missing_ok=True)
