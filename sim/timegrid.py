@@ -7,7 +7,8 @@ steps restart at ``dt_min_h`` and grow geometrically by ``growth`` until they re
 * every base node, every save point (multiples of ``save_every_h``) and every age-bin
   boundary (multiples of ``bin_width_h``) is a grid node;
 * events sit on base nodes (event times are rounded to the nearest base node); two
-  events on the same node are separated by a zero-length step.
+  events on the same node are separated by a zero-length step and applied in the order
+  given.
 
 Per step the grid gives ``dt`` (h), ``t_end`` (h), ``event`` (index of the event
 applied at the *start* of the step, or -1), ``shift`` (advance the age bins by one
@@ -90,10 +91,10 @@ def make_time_grid(
     node = 0
     while node < n_base:
         here = by_node.get(node, [])
-        for extra in here[1:]:  # coincident events: zero-length steps first
+        for earlier in here[:-1]:  # coincident events, in the order given: zero-length steps first
             dts.append(0.0)
-            evs.append(extra)
-        first_event = here[0] if here else -1
+            evs.append(earlier)
+        last_event = here[-1] if here else -1
         if not here:
             dts.append(dt_h)
             evs.append(-1)
@@ -105,24 +106,19 @@ def make_time_grid(
         span = max(span, 1)
         nxt = [k for k in by_node if node < k < node + span]
         end_node = min(min(nxt) if nxt else node + span, n_base)
-        total = (end_node - node) * dt_h
-        t, seq = 0.0, []
-        for s in ramp:
-            if t + s > total - 1e-12:
-                break
-            seq.append(s)
-            t += s
-        rest = total - t
-        while rest > 1e-12:
-            s = min(dt_h, rest)
-            if seq and s < dt_min_h * 0.5:
-                seq[-1] += s
-            else:
-                seq.append(s)
-            rest -= s
+        # nodes of the stretch (offsets from this node): the ramp's partial sums merged with
+        # every base node inside it, so that no base node (hence no save point and no age-bin
+        # boundary) is stepped over; a ramp node closer than dt_min/2 to a base node is
+        # dropped in favour of the base node (no sliver steps)
+        base_offsets = np.arange(1, end_node - node + 1) * dt_h
+        ramp_offsets = np.cumsum(ramp) if ramp else np.zeros(0)
+        ramp_offsets = ramp_offsets[ramp_offsets < base_offsets[-1] - 0.5 * dt_min_h]
+        near_base = np.min(np.abs(ramp_offsets[:, None] - base_offsets[None, :]), axis=1) < 0.5 * dt_min_h
+        offsets = np.sort(np.concatenate([ramp_offsets[~near_base], base_offsets]))
+        seq = np.diff(np.concatenate([[0.0], offsets]))
         for j, s in enumerate(seq):
-            dts.append(s)
-            evs.append(first_event if j == 0 else -1)
+            dts.append(float(s))
+            evs.append(last_event if j == 0 else -1)
         node = end_node
     # events at the very end of the run still get applied (in a zero-length step)
     for i in by_node.get(n_base, []):
