@@ -333,15 +333,19 @@ def plot_tradeoff(ds: xr.Dataset, outdir: str | os.PathLike, labels: Sequence[st
     front = pareto_front(b, g)
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     ax = fig.subplots()
-    axes = [d for d in _axis_dims(ds) if d in gain.dims]
-    color_values = None
-    if axes and gain.ndim >= 1:
-        cdim = axes[0]
-        color_values = np.broadcast_to(np.asarray(gain[cdim].values, float).reshape([-1 if d == cdim else 1 for d in gain.dims]), gain.shape).ravel() \
-            if gain[cdim].dtype.kind in "fiu" else None
+    # colour by the first axis: a dimension (grid sweeps) or a coordinate on `scenario` (zip, lhs, sobol)
+    color_name, color_values = None, None
+    candidates = [d for d in _axis_dims(ds) if d in gain.dims and d != "scenario"]
+    candidates += [n for n in _axis_paths(ds) if n in ds.coords and set(ds[n].dims) <= set(gain.dims)]
+    for name in candidates:
+        coord = ds[name]
+        if coord.dtype.kind in "fiu":
+            color_name = name
+            color_values = np.asarray(coord.broadcast_like(gain).transpose(*gain.dims).values, float).ravel()
+            break
     if color_values is not None:
         sc = ax.scatter(b[ok], g[ok], c=color_values[ok], cmap="viridis", s=36, zorder=2)
-        fig.colorbar(sc, ax=ax, label=_label(ds[axes[0]], axes[0]))
+        fig.colorbar(sc, ax=ax, label=_label(ds[color_name], color_name))
     else:
         ax.scatter(b[ok], g[ok], s=36, color="C0", zorder=2)
     order = np.argsort(b[front])
@@ -371,6 +375,9 @@ def plot_profiles(ds: xr.Dataset, outdir: str | os.PathLike) -> tuple[list[Path]
         one = sub
         point = {d: ds[d].values[ds.sizes[d] // 2].item() for d in _axis_dims(ds) if d in ds.coords}
         del lines
+    seed_note = ""
+    if _is_sweep(ds) and "replicate" in _sweep_dims(ds) and "replicate" in ds.coords:
+        seed_note = f", seed = {ds['replicate'].values[ds.sizes['replicate'] // 2]}"
     names = [n for n in one.data_vars if "time" in one[n].dims and ({"x", "z"} & set(one[n].dims))]
     if not names:
         return [], ["profiles: the result has no saved profiles (run with save.profiles: true)"]
@@ -407,7 +414,7 @@ def plot_profiles(ds: xr.Dataset, outdir: str | os.PathLike) -> tuple[list[Path]
             ax.set_ylabel(f"{spatial[0]} (index)")
         title = da.attrs.get("long_name", name)
         if point:
-            title += "\n" + ", ".join(f"{k} = {_fmtv(v)}" for k, v in point.items())
+            title += "\n" + ", ".join(f"{k} = {_fmtv(v)}" for k, v in point.items()) + seed_note
         ax.set_title(title, fontsize=9)
         files += _save(fig, Path(outdir), f"profile_{name}")
     return files, []

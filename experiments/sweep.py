@@ -578,10 +578,9 @@ def simulate_batch(state0, params, schedule, grid, profiles: bool = False, vecto
     ``state0``, ``params``, ``schedule``: pytrees whose leaves have a leading axis ``B``
     (scenarios); ``grid`` and ``profiles`` are static (shared). ``vector_width`` (static):
     how many scenarios advance together -- ``None`` or ``>= B``: all of them,
-    ``jax.vmap(simulate, in_axes=(0, 0, 0, None, None))``; ``1``: one after the other
-    (``lax.map``, the unbatched scan, so the per-step ``lax.cond`` of a device session
-    stays a branch instead of becoming a select that runs the session at every step);
-    ``k``: ``lax.map`` over vmapped groups of ``k``. Returns what ``simulate`` returns
+    ``jax.vmap(simulate, in_axes=(0, 0, 0, None, None))`` (the default); ``1``: one after
+    the other (``lax.map`` over the unbatched scan); ``k``: ``lax.map`` over vmapped groups
+    of ``k``. Returns what ``simulate`` returns
     with the batch axis in front of every leaf. Compiled once per grid, ``B``, padded
     step and event counts and ``vector_width``.
     """
@@ -597,19 +596,15 @@ def simulate_batch(state0, params, schedule, grid, profiles: bool = False, vecto
 
 
 def default_vector_width(grid, batch: int) -> int | None:
-    """Scenarios advanced together inside a batch call (see :func:`simulate_batch`).
+    """Scenarios advanced together inside a batch call (see :func:`simulate_batch`): all.
 
-    On a GPU: all (``None``). On a CPU: all for single columns, whose per-step cost is
-    dominated by fixed overhead that vmap shares; one at a time for lateral grids, whose
-    columns already vectorise each step and where vmap turns the device-session
-    ``lax.cond`` into a select evaluated at every step (measured with
-    benchmarks/bench_sweep.py: 1-D n=32, batch of 8: 1.4 s per scenario one at a time
-    vs 2.4 s vmapped; single columns, batch of 64: 0.05 s vmapped vs 0.12 s one at a time).
+    ``vmap`` over the whole batch was the fastest form measured on the CPU for single
+    columns and for 1-D transects (benchmarks/bench_sweep.py ``width``: columns, batch of
+    64: 0.06 s per scenario vmapped vs 0.20 s one at a time; 1-D n=32, batch of 8: 1.6 s vs
+    2.4 s), since device sessions only run on the steps where a scenario of the batch has
+    one (models.simulate's batching rule). ``lax.map`` (``vector_width=1``) stays available.
     """
-    if jax.default_backend() != "cpu":
-        return None
-    columns = int(np.prod(grid.lateral.shape)) if grid.lateral.shape else 1
-    return None if columns == 1 else 1
+    return None
 
 
 def _stack(trees: Sequence[Any]) -> Any:
