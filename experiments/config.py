@@ -853,8 +853,13 @@ def _resolve_protocol(protocol: ProtocolSpec, device: DeviceSpec) -> ProtocolSpe
             allowed = ", ".join(device.levels) if device.levels else f"(device {device.name!r} defines no levels)"
             raise ConfigError("protocol.settings.level", settings.level, f"is not a level of device {device.name!r}", allowed)
         values.update(device.levels[settings.level].given())
+    # a setting of the other device kind (crystal flow on a diamond tip, hand load on a
+    # crystal jet) is accepted and ignored: a config may carry both (interface.md's example)
+    # and a sweep may switch devices; the resolved settings drop it
+    ignored = "crystal_flow_g_min" if device.kind == "diamond" else "load_n"
     for key in explicit:
-        values[key] = getattr(settings, key)
+        if key != ignored:
+            values[key] = getattr(settings, key)
     for key in SETTING_NAMES:
         if key in values:
             continue

@@ -37,6 +37,28 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "sc_layers_baseline": ("1", "stratum corneum layers of the untreated steady state"),
     "sc_transit_days_baseline": ("d", "stratum corneum transit time of the untreated steady state"),
     "ve_thickness_um_baseline": ("um", "viable epidermis thickness of the untreated steady state"),
+    # per device session (dimension `session`; definitions in docs/outcomes.md)
+    "session_day": ("d", "time of the device session"),
+    "removed_layers": ("1", "stratum corneum layers removed by the session (lateral mean)"),
+    "removed_um": ("um", "tissue removed by the session, stratum corneum and living epidermis (lateral mean)"),
+    "barrier_recovery_hours": ("h", "time until TEWL is back within 10 % of tewl_baseline (time available if never)"),
+    "barrier_recovered": ("1", "1 if TEWL came back within 10 % of tewl_baseline before the next session or the end"),
+    "recovered_at_start": ("1", "1 if TEWL was within 10 % of tewl_baseline when the session started"),
+    "injury_max_um": ("um", "deepest living epidermis removed by the session"),
+    "petechiae_risk": ("1", "petechiae risk of the session, 0..1 (vacuum vs capillary fragility)"),
+    "session_strain": ("1", "skin strain in the hand-piece opening during the session"),
+    "session_exposed_fraction": ("1", "fraction of the area left with less than half an SC layer by the session"),
+    "tewl_after_session": ("g m-2 h-1", "TEWL right after the session"),
+    # course scalars
+    "ra_change_pct_end_course": ("%", "change of Ra from baseline at the end of the course"),
+    "ra_change_pct_end_followup": ("%", "change of Ra from baseline at the end of follow-up"),
+    "fine_line_change_pct_end_course": ("%", "change of fine-line depth from baseline at the end of the course"),
+    "fine_line_change_pct_end_followup": ("%", "change of fine-line depth from baseline at the end of follow-up"),
+    "ve_thickness_change_pct_end_course": ("%", "change of viable-epidermis thickness from baseline at the end of the course"),
+    "irritation_burden_days": ("d", "time integral of the relative TEWL excess over tewl_baseline"),
+    "barrier_recovery_hours_max": ("h", "longest barrier recovery time of the sessions"),
+    "max_injury_um": ("um", "deepest loss of living epidermis during the run"),
+    "exposed_fraction": ("1", "largest fraction of the area where living epidermis was exposed"),
 }
 
 COORDS: dict[str, tuple[str, str]] = {

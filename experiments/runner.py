@@ -10,7 +10,7 @@ config --(experiments.config)--> ResolvedRunConfig
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
@@ -19,7 +19,9 @@ import xarray as xr
 from sim.grids import LateralGrid
 from sim.timegrid import TimeGrid, make_time_grid, pad_time_grid
 from models.skin import ModelGrid, make_params, SkinParams, SkinState
-from models.simulate import EVENT_STRIP, Schedule, make_schedule, simulate
+from models.simulate import EVENT_SESSION, EVENT_STRIP, Schedule, make_schedule, simulate
+from models.device import DeviceParams, make_device_params
+from models import outcomes
 from experiments.config import ResolvedRunConfig, load_run_config
 from experiments.homeostasis import homeostatic_state
 from experiments.output import annotate
@@ -43,11 +45,18 @@ def model_grid(resolved: ResolvedRunConfig) -> ModelGrid:
 
 @dataclass(frozen=True)
 class EventTable:
-    """Events of one scenario in time order: hours, kind codes and strip fractions."""
+    """Events of one scenario in time order (strips first on a shared day).
+
+    ``times_h`` (h), ``kinds`` (``EVENT_STRIP`` / ``EVENT_SESSION``), ``strip_fraction``;
+    ``settings[i]`` the filled session settings of a session row (None for a strip) and
+    ``session[i]`` its session number (-1 for a strip).
+    """
 
     times_h: np.ndarray
     kinds: np.ndarray
     strip_fraction: np.ndarray
+    settings: list = field(default_factory=list)
+    session: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def size(self) -> int:
@@ -55,15 +64,33 @@ class EventTable:
 
 
 def event_table(resolved: ResolvedRunConfig) -> EventTable:
-    times, kinds, fracs = [], [], []
+    """Tape strips (``events``) and device sessions (``protocol``) as one sorted table."""
+    times, kinds, fracs, settings, session = [], [], [], [], []
     for e in resolved.events:
         if e.kind == "strip":
             times.append(e.day * HOURS_PER_DAY)
             kinds.append(EVENT_STRIP)
             fracs.append(e.remove_fraction)
+            settings.append(None)
+            session.append(-1)
+    for k, (day, row) in enumerate(zip(resolved.session_days(), resolved.session_settings())):
+        times.append(day * HOURS_PER_DAY)
+        kinds.append(EVENT_SESSION)
+        fracs.append(0.0)
+        settings.append(dict(row))
+        session.append(k)
     order = np.argsort(np.asarray(times, float), kind="stable")
     return EventTable(np.asarray(times, float)[order], np.asarray(kinds, np.int32)[order],
-                      np.asarray(fracs, float)[order])
+                      np.asarray(fracs, float)[order], [settings[i] for i in order],
+                      np.asarray(session, np.int64)[order])
+
+
+def device_params(resolved: ResolvedRunConfig) -> DeviceParams:
+    """The scenario's hardware and skin mechanics (placeholder hardware when untreated)."""
+    hardware = None
+    if resolved.device is not None:
+        hardware = resolved.device.model_dump(include={"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"})
+    return make_device_params(hardware, resolved.skin)
 
 
 def time_grid(resolved: ResolvedRunConfig, grid: ModelGrid, events: EventTable) -> TimeGrid:
@@ -88,7 +115,9 @@ def prepare(resolved: ResolvedRunConfig, n_steps: int | None = None, n_events: i
 
     ``n_steps`` / ``n_events`` pad the time grid and the event table to common lengths
     (inert zero-length steps, kind-0 events) so that scenarios stack under ``vmap``;
-    :func:`scenario_size` gives a scenario's unpadded lengths.
+    :func:`scenario_size` gives a scenario's unpadded lengths. Sessions are event rows
+    whose settings and the device (:class:`models.device.DeviceParams`) travel in the
+    schedule, so every scenario-specific value is in ``params``, ``state0`` or ``schedule``.
     """
     grid = model_grid(resolved)
     params = make_params(resolved.skin, grid, resolved.seed)
@@ -97,7 +126,8 @@ def prepare(resolved: ResolvedRunConfig, n_steps: int | None = None, n_events: i
     tgrid = time_grid(resolved, grid, events)
     if n_steps is not None:
         tgrid = pad_time_grid(tgrid, n_steps)
-    schedule = make_schedule(tgrid, events.kinds, events.strip_fraction, n_events)
+    schedule = make_schedule(tgrid, events.kinds, events.strip_fraction, n_events,
+                             settings=events.settings, device=device_params(resolved))
     return Prepared(grid, state0, params, tgrid, schedule, events, info)
 
 
@@ -148,11 +178,100 @@ def to_dataset(resolved: ResolvedRunConfig, grid: ModelGrid, tgrid: TimeGrid, ou
         coords["x"] = grid.lateral.x_um
         if grid.lateral.ndim == 2:
             coords["y"] = grid.lateral.x_um
+    course_data, course_coords, comments = _course_outcomes(resolved, tgrid, out0, outs)
+    data.update(course_data)
+    coords.update(course_coords)
     ds = annotate(xr.Dataset(data, coords=coords))
     if grid.lateral.ndim == 0:
         for v in ("ra_um", "rq_um", "rz_um", "fine_line_depth_um"):
             ds[v].attrs["comment"] = "undefined for a single column (no lateral profile): NaN by definition"
+    for v, text in comments.items():
+        ds[v].attrs["comment"] = text
     return ds
+
+
+_COLUMN_NAN = "undefined for a single column (no lateral profile): NaN by definition"
+_NO_COURSE_NAN = "no device sessions in this run: NaN by definition"
+
+
+def _dense(out0, outs, name):
+    """Per-step series of a diagnostic, initial state first (aligned with ``[0] + t_end``)."""
+    return np.concatenate([np.asarray(getattr(out0.diag, name), float).reshape(1),
+                           np.asarray(getattr(outs.diag, name), float).reshape(-1)])
+
+
+def _course_outcomes(resolved: ResolvedRunConfig, tgrid: TimeGrid, out0, outs):
+    """Per-session outputs (on ``session``) and the course scalars of interface.md.
+
+    Read from the per-step record (every step, not only the save points); definitions
+    in :mod:`models.outcomes` and docs/outcomes.md. Returns ``(data, coords, comments)``.
+    """
+    events = event_table(resolved)
+    t_h = np.concatenate([[0.0], np.asarray(tgrid.t_end, float)])
+    end_h = float(t_h.max())
+    tewl = _dense(out0, outs, "tewl")
+    baseline = float(tewl[0])
+    rec = {f: np.asarray(getattr(outs.event, f), float).reshape(-1) for f in outs.event._fields}
+    step_of_row = {}
+    for i, r in enumerate(np.asarray(tgrid.event)):
+        if r >= 0 and int(r) not in step_of_row:
+            step_of_row[int(r)] = i
+    rows = [r for r in range(events.size) if events.session[r] >= 0 and r in step_of_row]
+    steps = [step_of_row[r] for r in rows]
+    starts = np.asarray([t_h[i] for i in steps], float)  # start time of the session's step
+    data: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    coords: dict[str, Any] = {}
+    jumps_t, jumps_v = [], []
+    if rows:
+        n = len(rows)
+        stops = np.concatenate([starts[1:], [end_h]])
+        hours, recovered = np.zeros(n), np.zeros(n)
+        at_start = np.zeros(n)
+        for k, i in enumerate(steps):
+            hours[k], ok = outcomes.recovery_after(t_h, tewl, baseline, starts[k], rec["tewl_after"][i], stops[k])
+            recovered[k] = float(ok)
+            at_start[k] = float(outcomes.recovered_at(tewl[i], baseline))
+            jumps_t.append(starts[k])
+            jumps_v.append(rec["tewl_after"][i])
+        pick = lambda f: rec[f][steps]  # noqa: E731
+        coords["session"] = np.arange(1, n + 1)
+        data["session_day"] = ("session", starts / HOURS_PER_DAY)
+        data["removed_layers"] = ("session", pick("removed_layers"))
+        data["removed_um"] = ("session", pick("removed_um"))
+        data["barrier_recovery_hours"] = ("session", hours)
+        data["barrier_recovered"] = ("session", recovered)
+        data["recovered_at_start"] = ("session", at_start)
+        data["injury_max_um"] = ("session", pick("injury_um"))
+        data["petechiae_risk"] = ("session", pick("petechiae_risk"))
+        data["session_strain"] = ("session", pick("strain"))
+        data["session_exposed_fraction"] = ("session", pick("exposed_fraction"))
+        data["tewl_after_session"] = ("session", pick("tewl_after"))
+        interval_h = resolved.protocol.interval_days * HOURS_PER_DAY
+        t_course = min(starts[-1] + interval_h, end_h)
+    t_all = np.concatenate([t_h, jumps_t])
+    v_all = np.concatenate([tewl, jumps_v])
+    data["irritation_burden_days"] = ((), outcomes.irritation_burden_days(t_all, v_all, baseline))
+    data["max_injury_um"] = ((), float(np.max(_dense(out0, outs, "injury_depth_um"))))
+    data["exposed_fraction"] = ((), float(np.max(rec["exposed_fraction"], initial=0.0)))
+    for name, diag in (("ra", "ra_um"), ("fine_line", "fine_line_depth_um"), ("ve_thickness", "ve_thickness_um")):
+        series = _dense(out0, outs, diag)
+        whens = [("end_course", t_course if rows else None)]
+        if name != "ve_thickness":
+            whens.append(("end_followup", end_h if rows else None))
+        for label, when in whens:
+            var = f"{name}_change_pct_{label}"
+            if when is None:
+                data[var] = ((), float("nan"))
+                comments[var] = _NO_COURSE_NAN
+            else:
+                data[var] = ((), outcomes.change_pct(t_h, series, when))
+                if not np.all(np.isfinite(series)):
+                    comments[var] = _COLUMN_NAN
+    data["barrier_recovery_hours_max"] = ((), float(np.max(data["barrier_recovery_hours"][1])) if rows else float("nan"))
+    if not rows:
+        comments["barrier_recovery_hours_max"] = _NO_COURSE_NAN
+    return data, coords, comments
 
 
 def check_finite(ds: xr.Dataset) -> None:

@@ -2,8 +2,10 @@
 
 The tables are the single source of truth that ``experiments`` validates configs
 against and that ``docs/model.md`` lists. Values live in ``configs/skin/*.yaml`` (one
-file per profile, each value with its source); this module holds no values and reads
-no files. Names carry their units (``_um``, ``_days``, ``_hours``, ``_kpa`` ...); the
+file per profile, each value with its source); the skin tables hold no values and this
+module reads no files. :data:`SKIN_MECHANICS_PARAMETERS` (part of ``SKIN_PARAMETERS``)
+are the skin's properties under the hand-piece; :data:`DEVICE_CONSTANTS` are the fixed
+constants of the device laws (with values and sources, see ``docs/device.md``). Names carry their units (``_um``, ``_days``, ``_hours``, ``_kpa`` ...); the
 model converts to internal units (µm, hours) in :func:`models.skin.make_params`.
 """
 
@@ -108,4 +110,74 @@ SKIN_PARAMETERS: dict[str, ParameterSpec] = _table(
     P("line_spacing_um", "um", 50, 20000, "spacing of the template fine lines", False),
     P("roughness_rq_um", "um", 0, 100, "rms of the random dermal roughness of the template"),
     P("roughness_length_um", "um", 1, 5000, "correlation length of that roughness", False),
+)
+
+# Skin mechanics under the hand-piece (read by models.device, not by models.skin). They are
+# skin properties, so every profile gives them (with a source), like the table above.
+SKIN_MECHANICS_PARAMETERS: dict[str, ParameterSpec] = _table(
+    P("skin_youngs_modulus_kpa", "kPa", 1, 5000, "E: Young's modulus of the skin under suction (aspirated half-space)", False),
+    P("capillary_fragility_kpa", "kPa", 1, 101.3, "hand-piece vacuum above which dermal capillaries rupture (petechiae)", False),
+    P("sc_delamination_energy_j_per_m2", "J/m2", 0.01, 100, "G_c: energy to detach one corneocyte layer at full cohesion", False),
+    P("ve_injury_cost_factor", "1", 1, 100, "removal energy per um of living epidermis / that of fully cohesive SC"),
+    P("strain_release_threshold", "1", 0, 2, "tissue strain above which stretch releases the pre-formed alarm cytokine"),
+)
+SKIN_PARAMETERS.update(SKIN_MECHANICS_PARAMETERS)
+
+
+@dataclass(frozen=True)
+class DeviceConstant:
+    """A fixed constant of the device laws (not a skin property, not hardware)."""
+
+    name: str
+    value: float
+    units: str
+    description: str
+    source: str
+
+
+def _constants(*items: DeviceConstant) -> dict[str, DeviceConstant]:
+    return {c.name: c for c in items}
+
+
+C = DeviceConstant
+
+# Constants of the stimulus laws of models.device. Unlike the skin table these carry their
+# values here: they are physical constants, geometry conventions and the two calibrated
+# efficiencies of the wear laws, the same for every profile and device. docs/device.md
+# explains each one.
+DEVICE_CONSTANTS: dict[str, DeviceConstant] = _constants(
+    C("suction_wall_factor", 2.1, "1", "Phi in H = 3 dP a Phi / (2 pi E): wall factor of the aspirated half-space",
+      "Theret et al. 1988, J Biomech Eng 110:190 (micropipette aspiration); Aoki et al. 1997, Ann Biomed Eng 25:581"),
+    C("dome_cap_fraction", 1.0, "1", "dome height cap / aperture radius (the dome fills the tip's recess: hemisphere)",
+      "geometry: a dome taller than the opening radius would be drawn into the hand-piece tube; tip recess ~ opening radius (assumption)"),
+    C("suction_rise_s", 0.1, "s", "time constant of the skin's rise into the aperture (elastic part of the suction response)",
+      "Cutometer convention: immediate (elastic) distension Ue read 0.1 s after suction onset"),
+    C("poisson_ratio", 0.5, "1", "Poisson ratio of skin (E* = E / (1 - nu^2))", "soft tissue is nearly incompressible"),
+    C("contact_window_um", 250.0, "um", "lambda_c: lateral scale over which the rigid abrasive face bridges the relief",
+      "assumption: ~2.5 grit sizes; also the width of a fine line (4 sigma of a 60 um furrow)"),
+    C("groove_opening_strain", 0.2, "1", "stretch at which grooves narrower than the aperture keep 1/e of their depth",
+      "assumption: fine lines are anchored dermal furrows, not free folds; they fade but do not vanish under 10-30 % stretch"),
+    C("cohesion_floor", 0.1, "1", "removal cost of a fully degraded cohort relative to a fully cohesive one",
+      "assumption: corneocyte envelopes and lipids still resist when corneodesmosomes are gone"),
+    C("diamond_efficiency", 0.0025, "1", "k_d: fraction of the frictional work grit x p x L that detaches corneocytes",
+      "calibration: T11 (Gill et al. 2009) -- a typical 2-3 pass session removes part of the SC"),
+    C("reference_grit_um", 100.0, "um", "grit size of grit factor 1 (grit factor = grit / reference)",
+      "abrasive wear grows ~linearly with grit size below ~100 um (Misra & Finnie 1981, Wear 65:359)"),
+    C("crystal_efficiency", 0.00017, "1", "k_c: fraction of the crystals' kinetic energy that detaches corneocytes",
+      "calibration: a moderate crystal session removes as much as a moderate medium-diamond session (T11)"),
+    C("air_density_kg_m3", 1.2, "kg/m3", "density of air", "physics (20 C, 1 atm)"),
+    C("sound_speed_m_s", 343.0, "m/s", "cap of the orifice air speed (choked flow)", "physics (20 C)"),
+    C("crystal_density_kg_m3", 3950.0, "kg/m3", "density of alpha-Al2O3 crystals", "materials data (corundum)"),
+    C("drag_coefficient", 1.0, "1", "drag coefficient of an angular crystal at Re ~ 1e2-1e3", "fluid mechanics (irregular particles)"),
+    C("acceleration_length_mm", 20.0, "mm", "path over which the air stream accelerates the crystals before the opening",
+      "assumption: crystal inlet to tip opening in the hand-piece"),
+    C("strain_release_gain", 1.0, "1", "store fraction released per pass per unit relative strain energy above threshold",
+      "assumption: a few passes at working vacuum empty the store (IL-1alpha release by stretch)"),
+    C("injury_release_um", 1.0, "um", "d_inj: living-cell injury that spills one store-equivalent of cytokine (and empties 1 - 1/e of the store)",
+      "assumption: lysed keratinocytes release their whole pre-formed IL-1alpha pool at once, far more than stretch or barrier signals release (Wood et al. 1996)"),
+    C("exposed_sc_layers", 0.5, "layers", "SC left below which a column counts as exposed (living epidermis bare)",
+      "definition: less than half a corneocyte layer"),
+    C("petechiae_width_fraction", 0.05, "1", "width of the smooth petechiae threshold / capillary-fragility vacuum",
+      "numerical: smooth threshold"),
+    C("envelope_softness_um", 0.5, "um", "tau of the soft (log-sum-exp) upper envelope of the surface", "numerical"),
 )

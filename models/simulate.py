@@ -4,12 +4,18 @@
 switches, everything else traced, so one compilation per grid shape serves every
 parameter value and schedule of the same padded length. ``vmap`` over the leading axis
 of ``params`` / ``schedule`` batches scenarios.
+
+Events are data: tape strips (``EVENT_STRIP``) and device sessions (``EVENT_SESSION``,
+:mod:`models.device`) are rows of the padded event table of a :class:`Schedule`; the
+step applies the row named by the time grid, masked by its kind. Each step also
+records what its event did (:class:`EventRecord`), from which the per-session outcomes
+are read (``experiments.runner``, :mod:`models.outcomes`).
 """
 
 from __future__ import annotations
 
-from functools import partial
-from typing import NamedTuple
+from functools import lru_cache, partial
+from typing import NamedTuple, Sequence
 
 import equinox as eqx
 import jax
@@ -17,10 +23,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from sim.driver import scan_steps
+from sim.grids import LateralGrid
 from sim.timegrid import TimeGrid, make_time_grid
 from models.skin import (
-    Diagnostics, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
-    skin_step, strip_top_layers, surface_um, tewl_from_resistance, barrier_resistance,
+    SECONDS_PER_HOUR, Diagnostics, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
+    skin_step, strip_top_layers, surface_um, tewl_from_resistance, barrier_resistance, ve_um_per_layer,
+)
+from models.device import (
+    DeviceParams, SessionFields, SessionSettings, make_device_params, make_session_settings, session_update,
 )
 
 EVENT_NONE, EVENT_STRIP, EVENT_SESSION = 0, 1, 2
@@ -30,7 +40,11 @@ class Schedule(eqx.Module):
     """Per-step time grid plus the padded event table (data, not control flow).
 
     ``dt, event, shift`` have shape ``(N,)``; ``event_kind, strip_fraction`` shape
-    ``(E,)`` with ``E >= 1`` (unused rows have kind 0).
+    ``(E,)`` with ``E >= 1`` (unused rows have kind 0); ``settings`` holds the session
+    settings of each row (:class:`models.device.SessionSettings`, arrays ``(E,)``) and
+    ``device`` the scenario's hardware and skin mechanics
+    (:class:`models.device.DeviceParams`, scalars). Every leaf is an array, so schedules of
+    scenarios with equal ``N`` and ``E`` stack (``jax.tree.map(np.stack, ...)``) for ``vmap``.
     """
 
     dt: jax.Array
@@ -38,19 +52,59 @@ class Schedule(eqx.Module):
     shift: jax.Array
     event_kind: jax.Array
     strip_fraction: jax.Array
+    settings: SessionSettings
+    device: DeviceParams
 
 
-def make_schedule(grid: TimeGrid, event_kind, strip_fraction, n_events: int | None = None) -> Schedule:
-    """Pack a :class:`sim.timegrid.TimeGrid` and event rows (padded to ``n_events``)."""
+def make_schedule(grid: TimeGrid, event_kind, strip_fraction, n_events: int | None = None,
+                  settings: SessionSettings | Sequence | None = None,
+                  device: DeviceParams | None = None) -> Schedule:
+    """Pack a :class:`sim.timegrid.TimeGrid` and event rows (padded to ``n_events``).
+
+    ``settings``: per-row session settings, either a :class:`SessionSettings` or a list
+    with one mapping per row (None for rows that are not sessions; see
+    :func:`models.device.make_session_settings`); default: no session settings.
+    ``device``: the scenario's :class:`DeviceParams` (default: placeholders, fine when
+    there is no session).
+    """
     kinds = np.asarray(event_kind, dtype=np.int32).reshape(-1)
     frac = np.asarray(strip_fraction, dtype=float).reshape(-1)
     E = max(n_events or 0, kinds.size, 1)
     pad = E - kinds.size
+    if settings is None:
+        settings = make_session_settings([], E)
+    elif not isinstance(settings, SessionSettings):
+        settings = make_session_settings(list(settings), E)
+    else:
+        size = int(settings.vacuum_kpa.shape[-1])
+        if size > E:
+            raise ValueError(f"settings have {size} rows, more than the {E} events")
+        if size < E:
+            extra = make_session_settings([], E - size)
+            settings = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), settings, extra)
     return Schedule(
         dt=jnp.asarray(grid.dt), event=jnp.asarray(grid.event), shift=jnp.asarray(grid.shift),
         event_kind=jnp.asarray(np.concatenate([kinds, np.zeros(pad, np.int32)])),
         strip_fraction=jnp.asarray(np.concatenate([frac, np.zeros(pad)])),
+        settings=settings,
+        device=make_device_params() if device is None else device,
     )
+
+
+class EventRecord(NamedTuple):
+    """What the event at the start of a step did (lateral summaries; zeros when none)."""
+
+    removed_layers: jax.Array  # lateral mean of SC layers removed
+    removed_um: jax.Array  # lateral mean of tissue removed (SC + living epidermis), µm
+    injury_um: jax.Array  # deepest living epidermis removed by this event, µm
+    exposed_fraction: jax.Array  # fraction of columns left with < 0.5 SC layer (strips, sessions)
+    petechiae_risk: jax.Array  # 0..1 (sessions)
+    strain: jax.Array  # suction strain (sessions)
+    tewl_after: jax.Array  # lateral-mean TEWL right after the event (sessions; 0 otherwise)
+
+
+def _no_record() -> EventRecord:
+    return EventRecord(*(jnp.zeros(()) for _ in EventRecord._fields))
 
 
 class StepOutput(NamedTuple):
@@ -59,25 +113,133 @@ class StepOutput(NamedTuple):
     removed: jax.Array
     produced: jax.Array
     surface: jax.Array  # (L,) or () when profiles are off
+    event: EventRecord  # the event applied at the start of the step
 
 
-def apply_event(state: SkinState, params: SkinParams, schedule: Schedule, index) -> SkinState:
-    """Apply event ``index`` (-1: none) to ``state``; every kind is masked, not branched."""
+def _grid_for(state: SkinState, grid: ModelGrid | None) -> ModelGrid:
+    if grid is not None:
+        return grid
+    if state.b.ndim:
+        raise ValueError("apply_event needs the ModelGrid for device sessions on a lateral grid")
+    return ModelGrid(lateral=LateralGrid("column"), nz=state.c.shape[-1], n_stages=state.m.shape[-1],
+                     n_bins=state.n.shape[-1])
+
+
+class _SessionConstants(NamedTuple):
+    """The few skin parameters a session needs (the gate passes these, not all of SkinParams)."""
+
+    sc_layer_um: jax.Array
+    ve_um_per_layer: jax.Array
+    ve_resistance: jax.Array
+    layer_resistance: jax.Array
+    lipid_exponent: jax.Array
+    vapour_drop: jax.Array
+
+    @classmethod
+    def of(cls, params: SkinParams) -> "_SessionConstants":
+        return cls(params.sc_layer_um, ve_um_per_layer(params), params.ve_resistance, params.layer_resistance,
+                   params.lipid_exponent, params.vapour_drop)
+
+
+def _session_record(fields: SessionFields, lam, k: _SessionConstants, device: DeviceParams, row: SessionSettings,
+                    grid: ModelGrid) -> tuple[SessionFields, EventRecord]:
+    new, rec = session_update(fields, k.sc_layer_um, k.ve_um_per_layer, device, row, grid)
+    removed_um = rec.removed_sc_layers * k.sc_layer_um + rec.removed_ve_um
+    resistance = k.ve_resistance + jnp.sum(new.n * k.layer_resistance * jnp.exp(k.lipid_exponent * (lam - 0.5)), axis=-1)
+    return new, EventRecord(
+        removed_layers=jnp.mean(rec.removed_sc_layers), removed_um=jnp.mean(removed_um),
+        injury_um=jnp.max(rec.removed_ve_um), exposed_fraction=rec.exposed_fraction,
+        petechiae_risk=rec.petechiae_risk, strain=rec.strain,
+        tewl_after=jnp.mean(SECONDS_PER_HOUR * k.vapour_drop / resistance))
+
+
+@lru_cache(maxsize=None)
+def _gated_session(grid: ModelGrid):
+    """``(is_session, (fields, lam, constants, device, row, fallback)) -> (fields, record)``, one per grid.
+
+    Unbatched it is a ``lax.cond``: the session runs only on steps that have one. Under
+    ``vmap`` a plain cond with a batched predicate turns into a select that evaluates the
+    session on every step; the custom batching rule instead runs the (vmapped, masked)
+    session only on steps where some scenario of the batch has one, and skips it
+    otherwise -- the same values, at the cost of the sessions alone. Reverse-mode
+    derivatives use the VJP of the plain cond (``custom_vjp``). Only the state fields
+    and parameters a session uses pass through the conditional (cheaper on the CPU).
+    """
+
+    def plain(pred, operands):
+        fields, lam, consts, device, row, fallback = operands
+        return jax.lax.cond(pred, lambda f: _session_record(f, lam, consts, device, row, grid),
+                            lambda f: (f, fallback), fields)
+
+    batched = jax.custom_batching.custom_vmap(plain)
+
+    @batched.def_vmap
+    def _rule(axis_size, in_batched, pred, operands):
+        pred_b, ops_b = in_batched
+        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
+        preds = full(pred, pred_b)
+        ops = jax.tree_util.tree_map(full, operands, ops_b)
+        out = jax.lax.cond(jnp.any(preds), lambda o: jax.vmap(plain)(preds, o),
+                           lambda o: (o[0], o[5]), ops)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    @jax.custom_vjp
+    def gated(pred, operands):
+        return batched(pred, operands)
+
+    def fwd(pred, operands):
+        return batched(pred, operands), (pred, operands)
+
+    def bwd(res, cotangent):
+        pred, operands = res
+        _, vjp = jax.vjp(lambda ops: plain(pred, ops), operands)
+        return (None, vjp(cotangent)[0])
+
+    gated.defvjp(fwd, bwd)
+    return gated
+
+
+def apply_event_recorded(state: SkinState, params: SkinParams, schedule: Schedule, index,
+                         grid: ModelGrid | None = None) -> tuple[SkinState, EventRecord]:
+    """Apply event ``index`` (-1: none); return the new state and its :class:`EventRecord`.
+
+    Every kind is masked, not branched in Python: a strip removes its fraction of the SC
+    layers from the top (all steps, cheap); a session runs
+    :func:`models.device.apply_session` behind a gate that skips it on steps without a
+    session, batched or not (see :func:`_gated_session`).
+    """
     row = jnp.maximum(index, 0)
     kind = jnp.where(index >= 0, schedule.event_kind[row], EVENT_NONE)
     is_strip = (kind == EVENT_STRIP).astype(state.n.dtype)
     total = jnp.sum(state.n, axis=-1)
     n_new, taken = strip_top_layers(state.n, is_strip * schedule.strip_fraction[row] * total)
-    return eqx.tree_at(lambda s: (s.n, s.removed), state, (n_new, state.removed + jnp.sum(taken, axis=-1)))
+    strip_layers = jnp.sum(taken, axis=-1)
+    state = eqx.tree_at(lambda s: (s.n, s.removed), state, (n_new, state.removed + strip_layers))
+    exposed = jnp.mean(jax.nn.sigmoid((schedule.device.exposed_layers - jnp.sum(n_new, axis=-1)) / 0.1))
+    strip_record = EventRecord(
+        removed_layers=jnp.mean(strip_layers), removed_um=jnp.mean(strip_layers) * params.sc_layer_um,
+        injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed,
+        petechiae_risk=jnp.zeros(()), strain=jnp.zeros(()), tewl_after=jnp.zeros(()))
+    gate = _gated_session(_grid_for(state, grid))
+    fields, record = gate(kind == EVENT_SESSION, (SessionFields.of(state), state.lam, _SessionConstants.of(params),
+                                                  schedule.device, schedule.settings.row(row), strip_record))
+    return fields.into(state), record
 
 
-def _output(state, params, grid, profiles: bool) -> StepOutput:
+def apply_event(state: SkinState, params: SkinParams, schedule: Schedule, index,
+                grid: ModelGrid | None = None) -> SkinState:
+    """Apply event ``index`` (-1: none) to ``state``; every kind is masked, not branched."""
+    return apply_event_recorded(state, params, schedule, index, grid)[0]
+
+
+def _output(state, params, grid, profiles: bool, record: EventRecord | None = None) -> StepOutput:
     return StepOutput(
         diag=diagnostics(state, params, grid),
         desquamated=jnp.mean(state.desquamated),
         removed=jnp.mean(state.removed),
         produced=jnp.mean(state.produced),
         surface=surface_um(state, params) if profiles else jnp.zeros(()),
+        event=_no_record() if record is None else record,
     )
 
 
@@ -86,18 +248,19 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
              profiles: bool = False):
     """Run the whole schedule. Returns ``(final_state, initial_output, per_step_outputs)``.
 
-    Per step: apply the event that starts the step, advance the skin by ``dt``, shift the
-    age bins if the step ends on a bin boundary, record the lateral-mean readouts.
+    Per step: apply the event that starts the step (recording what it did in
+    ``outs.event``), advance the skin by ``dt``, shift the age bins if the step ends on a
+    bin boundary, record the lateral-mean readouts.
     Zero-length padding steps change nothing.
     """
 
     def step(state, x):
         dt, ev, shift = x
-        state = apply_event(state, params, schedule, ev)
+        state, record = apply_event_recorded(state, params, schedule, ev, grid)
         state = skin_step(state, params, dt, grid)
         state = jax.tree_util.tree_map(
             lambda a, b: jnp.where(shift, a, b), shift_bins(state, params), state)
-        return state, _output(state, params, grid, profiles)
+        return state, _output(state, params, grid, profiles, record)
 
     final, outs = scan_steps(step, state0, (schedule.dt, schedule.event, schedule.shift))
     return final, _output(state0, params, grid, profiles), outs
@@ -116,30 +279,38 @@ def with_references(state: SkinState, params: SkinParams) -> SkinParams:
         params, (tewl, state.ca[..., -1], state.c[..., 0]))
 
 
-def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, days=(200, 160)):
+def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
     """Homeostatic steady state of a profile on a grid (spin-up, then fork).
 
-    Runs the untreated model from :func:`models.skin.initial_state` in stages, setting
-    the homeostatic references (TEWL, Ca_top, basal cytokine) per column after each;
-    the references only scale the stimulus triggers, which are ~0 at homeostasis, so
-    the last stage converges to the fixed point of the one-bin map. Returns ``(state, params_with_references, drift)`` where ``drift`` is the
-    largest relative change of the lateral-mean readouts over the last stage's final
-    30 days (a convergence measure, ~0 at homeostasis).
+    Four equal stages (one compilation) of the untreated model from
+    :func:`models.skin.initial_state`: after the first three, the per-column homeostatic
+    references (TEWL, Ca_top, basal cytokine) are set from the state; at the end the
+    dermal surface is put back on its template (its exact steady state while remodelling
+    is off; the start-up transient would otherwise leave it smoothed, to relapse over
+    months). The last stage runs with the final references, which are not changed
+    afterwards, so the returned state is the steady state of the returned parameters
+    (the slowest mode, the VE feedback, decays with an e-folding time of ~9 d). ``drift`` is the largest change of the readouts over the last 30 days of
+    that stage, relative to ``max(|value|, 1e-6)`` (~0 at homeostasis).
     """
     params = eqx.tree_at(
         lambda p: (p.tewl_ref, p.ca_top_ref, p.c_basal_ref), params,
         tuple(jnp.broadcast_to(a, grid.lateral.shape) * 1.0 for a in (params.tewl_ref, params.ca_top_ref, params.c_basal_ref)))
     state = initial_state(params, grid)
-    for stage_days in days:
-        _, sched = untreated_schedule(stage_days, dt_h, grid)
-        state, _, outs = simulate(state, params, sched, grid)
+    _, sched = untreated_schedule(stage_days, dt_h, grid)
+    for _ in range(3):
+        state, _, _ = simulate(state, params, sched, grid)
         params = with_references(state, params)
-    # drift: relative change of daily-sampled readouts over the last 30 days
+    state, _, outs = simulate(state, params, sched, grid)
+    # the dermal surface: its steady state is the template exactly while remodelling is
+    # off (mean fibroblast activation below the 0.1 % threshold of models.skin)
+    state = eqx.tree_at(lambda s: s.b, state, params.dermis_template_um * jnp.ones_like(state.b))
     lag = int(round(30 * 24.0 / dt_h))
-    d = outs.diag
-    drift = 0.0
-    for name in ("tewl", "sc_layers", "ve_thickness_um", "calcium_top", "lb_store"):
-        series = np.asarray(getattr(d, name))
+    drift = 0.0 if float(jnp.mean(state.f)) < 1e-3 else float("inf")
+    roughness = {"ra_um", "rq_um", "rz_um", "fine_line_depth_um"}
+    for name, series in outs.diag._asdict().items():
+        if name in roughness:
+            continue  # depends on b, reset above
+        series = np.asarray(series)
         a, b = series[-1], series[-1 - lag]
-        drift = max(drift, abs(a - b) / max(abs(b), 1e-12))
+        drift = max(drift, abs(a - b) / max(abs(b), 1e-6))
     return state, params, float(drift)

@@ -46,7 +46,7 @@ from sim.diffusion import (
 )
 from sim.grids import DepthGrid, LateralGrid
 from models import topography
-from models.parameters import SKIN_PARAMETERS
+from models.parameters import SKIN_MECHANICS_PARAMETERS, SKIN_PARAMETERS
 
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
@@ -190,7 +190,7 @@ _CONVERSIONS = {
     "relapse_days": ("relapse_h", HOURS_PER_DAY),
 }
 _TOPOGRAPHY_KEYS = ("line_depth_um", "line_width_um", "line_spacing_um", "roughness_rq_um", "roughness_length_um")
-assert set(_CONVERSIONS) | set(_TOPOGRAPHY_KEYS) | {"heterogeneity_cv", "heterogeneity_length_um"} == set(SKIN_PARAMETERS)
+assert set(_CONVERSIONS) | set(_TOPOGRAPHY_KEYS) | {"heterogeneity_cv", "heterogeneity_length_um"} == set(SKIN_PARAMETERS) - set(SKIN_MECHANICS_PARAMETERS)
 
 
 def make_params(values: dict, grid: ModelGrid, seed: int = 0) -> SkinParams:
@@ -394,14 +394,17 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid) -> Skin
     store, released = exact_store_release(state.store, rate_out, 1.0 / params.store_refill_h, dt)
     upper = (xi > 1.0 - UPPER_VE_FRACTION).astype(xi.dtype)
     upper = upper / (upper.sum() * h_xi)  # unit integral over normalised depth
-    c_source = released[..., None] * upper / jnp.where(dt > 0, dt, 1.0)
+    # first-order decay exactly (it commutes with the diffusion operator); material
+    # released during the step decays on average by phi = (1 - e^{-k dt}) / (k dt)
+    kdt = params.c_decay_per_h * dt
+    phi = jnp.where(kdt > 1e-12, -jnp.expm1(-kdt) / jnp.where(kdt > 1e-12, kdt, 1.0), 1.0)
+    c_start = state.c * jnp.exp(-kdt) + phi * released[..., None] * upper
 
-    # 4. signals: implicit reaction-diffusion in normalised depth x lateral
+    # 4. signals: implicit diffusion in normalised depth x lateral
     H = jnp.mean(ve_um_per_layer(params) * jnp.sum(state.m, axis=-1))
     c_new = implicit_diffusion_step(
-        state.c, dt, lateral=lat, depth=depth,
-        D_z=params.c_diff_um2_h / H**2, D_x=params.c_diff_um2_h, decay=params.c_decay_per_h,
-        source=c_source,
+        c_start, dt, lateral=lat, depth=depth,
+        D_z=params.c_diff_um2_h / H**2, D_x=params.c_diff_um2_h,
         bottom=BoundaryCondition("robin", 0.0, params.c_clearance_um_h / H),
         top=BoundaryCondition("neumann", 0.0),
     )
@@ -456,14 +459,16 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid) -> Skin
     wound = state.wound_um * jnp.exp(-P * dt / jnp.maximum(M, 1e-3))  # refilled at the renewal rate
 
     # 8. dermis: fibroblasts, growth factor, erythema (exact relaxations)
-    c_b = c_new[..., 0]
-    c_excess = smooth_relu(c_b - params.c_basal_ref, 1e-3)
+    c_b = 0.5 * (state.c[..., 0] + c_new[..., 0])  # mid-step basal cytokine (2nd order)
+    # smooth positive part shifted to vanish at the reference: f = e = 0 at homeostasis
+    c_excess = jnp.maximum(smooth_relu(c_b - params.c_basal_ref, 1e-3) - 1e-3 * jnp.log(2.0), 0.0)
     f_target = c_excess / (c_excess + params.fibroblast_K)
     f = f_target + (state.f - f_target) * jnp.exp(-dt / params.fibroblast_h)
     g = f + (state.g - f) * jnp.exp(-dt / params.growth_factor_h)
     e_target = c_excess / (c_excess + params.erythema_K)
     e = e_target + (state.e - e_target) * jnp.exp(-dt / params.erythema_h)
-    D_b = params.remodelling_um2_h * jnp.mean(f)  # lateral mean: keeps Fourier modes uncoupled
+    # remodelling needs activation above 0.1 %: no creep of b at homeostasis
+    D_b = params.remodelling_um2_h * jnp.maximum(jnp.mean(f) - 1e-3, 0.0)  # lateral mean: keeps Fourier modes uncoupled
     b = lateral_diffusion_step(state.b, dt, lateral=lat, D_x=D_b, decay=1.0 / params.relapse_h,
                                source=params.dermis_template_um / params.relapse_h)
 

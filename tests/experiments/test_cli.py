@@ -72,7 +72,7 @@ def test_config_check_bad_input(treated, write_config, change, fragments):
 def test_bad_setting_values(treated, write_config):
     path = write_config(treated)
     assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "protocol.settings.vacuum_kpa=80"]), "protocol.settings.vacuum_kpa: 80", "[5, 50] kPa")
-    assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "protocol.settings.crystal_flow_g_min=20"]), "protocol.settings.crystal_flow_g_min: 20")
+    assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "protocol.settings.load_n=20"]), "protocol.settings.load_n: 20", "[0, 10] N")
     assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "protocol.settings.passes=[1,2]"]), "protocol.settings.passes: [1, 2] has 2 values for 6 sessions")
     assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "protocol.interval_days=-1"]), "protocol.interval_days: -1")
     assert_bad_input(runner.invoke(app, ["config", "check", str(path), "--set", "skin.parameters.ve_thickness_um=5000"]), "skin.parameters.ve_thickness_um: 5000")

@@ -263,9 +263,22 @@ def test_load_above_device_maximum(treated, configs_dir):
     assert m.startswith("protocol.settings.load_n: 20") and "[0, 10] N" in m
 
 
-def test_crystal_flow_on_diamond_device(treated, configs_dir):
-    m = error_of(with_(treated, "protocol.settings.crystal_flow_g_min", 20))
-    assert m.startswith("protocol.settings.crystal_flow_g_min: 20 is not a setting of diamond device 'diamond_medium'")
+def test_settings_of_the_other_device_kind_are_accepted_and_ignored(treated, configs_dir):
+    # interface.md's example gives crystal_flow_g_min with diamond_medium: accepted, ignored
+    r = load_run_config(with_(treated, "protocol.settings.crystal_flow_g_min", 20))
+    s = r.protocol.session_settings()[0]
+    assert s["crystal_flow_g_min"] == 0.0 and s["load_n"] == 2.0
+    assert r.protocol.settings.crystal_flow_g_min is None
+    plain = load_run_config(treated)
+    assert r.hash == plain.hash  # the ignored setting leaves no trace in the resolved config
+    # hand load on a crystal device, even above any diamond maximum: ignored as well
+    data = with_(treated, "device", "crystal_al2o3")
+    data["protocol"]["settings"] = {"vacuum_kpa": 30, "load_n": 50, "crystal_flow_g_min": 20}
+    s = load_run_config(data).protocol.session_settings()[0]
+    assert s["load_n"] == 0.0 and s["crystal_flow_g_min"] == 20.0
+    # but still type-checked and bounded as a setting
+    m = error_of(with_(treated, "protocol.settings.crystal_flow_g_min", -3))
+    assert m.startswith("protocol.settings.crystal_flow_g_min: -3 is out of range")
 
 
 def test_crystal_flow_outside_range(treated, configs_dir):
