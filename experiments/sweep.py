@@ -624,7 +624,9 @@ def _scenario_dataset(resolved: ResolvedRunConfig, prep: runner.Prepared, out0: 
 
 
 def _all_finite(ds: xr.Dataset) -> bool:
-    for var in ds.data_vars.values():
+    variables = ds.variables
+    for name in ds.data_vars:
+        var = variables[name]
         if "NaN by definition" in str(var.attrs.get("comment", "")):
             continue
         values = np.asarray(var.values)
@@ -885,35 +887,58 @@ class BlockResult:
     n_scenarios: int
 
 
-def _placed(ds: xr.Dataset, name: str, dims: tuple[str, ...], template: Template) -> np.ndarray:
-    """Values of ``ds[name]`` placed on the template's coordinates (NaN where absent)."""
-    out = np.full(tuple(template.sizes[d] for d in dims), np.nan)
-    if name not in ds:
-        return out
-    var = ds[name]
-    if var.dims != dims:
-        raise RuntimeError(f"output {name} has dims {var.dims}, expected {dims}")
-    index = []
-    for dim in dims:
-        n = var.sizes[dim]
-        if dim in template.coords and dim in ds.coords:
-            target = template.coords[dim][0]
-            values = np.asarray(ds[dim].values)
-            if target.dtype.kind in "fc":
-                pos = np.clip(np.searchsorted(target, values - 1e-9 * np.maximum(1.0, np.abs(values))), 0, len(target) - 1)
-                ok = np.abs(target[pos] - values) <= 1e-9 * np.maximum(1.0, np.abs(values))
+def _positions(target: np.ndarray, values: np.ndarray, dim: str) -> Any:
+    """Where ``values`` sit in the template coordinate ``target`` (a slice when contiguous)."""
+    if target.dtype.kind in "fc":
+        tol = 1e-9 * np.maximum(1.0, np.abs(values))
+        pos = np.clip(np.searchsorted(target, values - tol), 0, len(target) - 1)
+        ok = np.abs(target[pos] - values) <= tol
+    else:
+        pos = np.clip(np.searchsorted(target, values), 0, len(target) - 1)
+        ok = target[pos] == values
+    if not np.all(ok):
+        raise RuntimeError(f"{dim} = {values[~ok][:3]} is not in the sweep's {dim} coordinate")
+    if pos.size and np.all(np.diff(pos) == 1):
+        return slice(int(pos[0]), int(pos[-1]) + 1)
+    return pos
+
+
+def _lay_out(datasets: Sequence[xr.Dataset], template: Template, block_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Stack scenario outputs on the template's coordinates: ``block_shape + variable shape``.
+
+    Values go where their coordinates are (``time`` of a shorter run is a prefix); what a
+    scenario does not have stays NaN. A dimension without coordinate is filled from the start.
+    """
+    out = {name: np.full((len(datasets),) + tuple(template.sizes[d] for d in dims), np.nan)
+           for name, (dims, _) in template.variables.items()}
+    for k, ds in enumerate(datasets):
+        variables = ds.variables
+        extra = [n for n in ds.data_vars if n not in template.variables]
+        if extra:
+            raise RuntimeError(f"outputs {extra} are not in the sweep's template")
+        where: dict[str, Any] = {}
+        for dim, size in ds.sizes.items():
+            if dim not in template.sizes:
+                raise RuntimeError(f"dimension {dim} of the outputs is not in the sweep's template")
+            if dim in template.coords and dim in variables:
+                where[dim] = _positions(template.coords[dim][0], np.asarray(variables[dim].values), dim)
+            elif size > template.sizes[dim]:
+                raise RuntimeError(f"{size} entries along {dim}, more than the sweep's {template.sizes[dim]}")
             else:
-                pos = np.clip(np.searchsorted(target, values), 0, len(target) - 1)
-                ok = target[pos] == values
-            if not np.all(ok):
-                raise RuntimeError(f"{dim} = {values[~ok][:3]} of output {name} is not in the sweep's {dim} coordinate")
-            index.append(pos)
-        else:
-            if n > template.sizes[dim]:
-                raise RuntimeError(f"output {name} has {n} entries along {dim}, more than the sweep's {template.sizes[dim]}")
-            index.append(np.arange(n))
-    out[np.ix_(*index)] = np.asarray(var.values, dtype=float)
-    return out
+                where[dim] = slice(0, int(size))
+        for name, (dims, _) in template.variables.items():
+            var = variables.get(name)
+            if var is None:
+                continue
+            if var.dims != dims:
+                raise RuntimeError(f"output {name} has dims {var.dims}, expected {dims}")
+            index = tuple(where[d] for d in dims)
+            if any(not isinstance(i, slice) for i in index):
+                index = np.ix_(*[np.arange(template.sizes[d])[i] for d, i in zip(dims, index)])
+                out[name][k][index] = np.asarray(var.values, dtype=float)
+            else:
+                out[name][(k,) + index] = np.asarray(var.values, dtype=float)
+    return {name: a.reshape(block_shape + a.shape[1:]) for name, a in out.items()}
 
 
 def run_block(task: BlockTask) -> BlockResult:
@@ -927,13 +952,7 @@ def run_block(task: BlockTask) -> BlockResult:
             if got.shape != planned.shape or not np.allclose(got, planned, rtol=0, atol=1e-9):
                 raise RuntimeError(f"scenario {r.hash[:12]}: saved {got.size} times, the sweep planned {planned.size} "
                                    f"(every {r.save.every_hours:g} h to day {r.duration_days:g})")
-    data: dict[str, np.ndarray] = {}
-    for name, (dims, _) in task.template.variables.items():
-        stacked = np.stack([_placed(ds, name, dims, task.template) for ds in datasets])
-        data[name] = stacked.reshape(task.block_shape + stacked.shape[1:])
-    extra = sorted(set().union(*[set(ds.data_vars) for ds in datasets]) - set(task.template.variables))
-    if extra:
-        raise RuntimeError(f"outputs {extra} are not in the sweep's template")
+    data = _lay_out(datasets, task.template, task.block_shape)
     data["all_finite"] = np.asarray([float(_all_finite(ds)) for ds in datasets]).reshape(task.block_shape)
     return BlockResult(task.index, data, time.perf_counter() - start, len(datasets))
 

@@ -301,3 +301,25 @@ def test_a_failing_model_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monk
     assert result.exit_code == 1 and "Traceback" not in result.output
     err = result.stderr.strip()
     assert "\n" not in err and err.startswith("error: sweep stopped: spin-up did not converge"), err
+
+
+def test_outputs_are_laid_out_on_the_sweep_coordinates():
+    """A shorter run fills a prefix of `time`, fewer sessions a prefix of `session`; the rest is NaN."""
+    import xarray as xr
+
+    from experiments.sweep import Template, _lay_out
+
+    template = Template(variables={"tewl": (("time",), {}), "removed_um": (("session",), {}), "tewl_baseline": ((), {})},
+                        sizes={"time": 5, "session": 3}, coords={"time": (np.arange(5.0) * 0.25, {}), "session": (np.arange(1, 4), {})},
+                        bytes_per_scenario=0, state_bytes=0)
+    long = xr.Dataset({"tewl": ("time", [1.0, 2, 3, 4, 5]), "removed_um": ("session", [7.0, 8, 9]), "tewl_baseline": ((), 1.0)},
+                      coords={"time": np.arange(5.0) * 0.25, "session": [1, 2, 3]})
+    short = xr.Dataset({"tewl": ("time", [6.0, 7]), "removed_um": ("session", [5.0]), "tewl_baseline": ((), 2.0)},
+                       coords={"time": [0.0, 0.25], "session": [1]})
+    out = _lay_out([long, short], template, (2,))
+    np.testing.assert_array_equal(out["tewl"], [[1, 2, 3, 4, 5], [6, 7, np.nan, np.nan, np.nan]])
+    np.testing.assert_array_equal(out["removed_um"], [[7, 8, 9], [5, np.nan, np.nan]])
+    np.testing.assert_array_equal(out["tewl_baseline"], [1.0, 2.0])
+    stray = short.assign_coords(time=[0.0, 0.3])
+    with pytest.raises(RuntimeError, match="not in the sweep's time coordinate"):
+        _lay_out([stray], template, (1,))
