@@ -74,6 +74,7 @@ MODES = ("grid", "zip", "lhs", "sobol")
 SWEEP_KEYS = ("base", "axes", "mode", "samples", "seed", "replicates", "name", "description")
 RESERVED_DIMS = ("time", "x", "y", "z", "session", "event", "scenario", "replicate", "batch")
 HOURS_PER_DAY = 24.0
+SCHEDULER_TIMEOUT_S = 15  # how long --scheduler ADDRESS is tried before giving up
 # Batch-size rules (see plan_layout): a batch holds at most this much model state ...
 BATCH_STATE_BYTES = 8 * 2**20
 # ... uses at most this fraction of the available memory ...
@@ -986,7 +987,7 @@ class _DaskExecutor:
             self.address = self.cluster.scheduler_address
         else:
             try:
-                self.client = Client(scheduler, timeout="15s")
+                self.client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
             except (OSError, TimeoutError) as exc:
                 raise ConfigError("--scheduler", scheduler, f"cannot be reached ({type(exc).__name__}: {exc})",
                                   "the address of a running dask scheduler, e.g. tcp://10.0.0.5:8786") from None

@@ -323,3 +323,33 @@ def test_outputs_are_laid_out_on_the_sweep_coordinates():
     stray = short.assign_coords(time=[0.0, 0.3])
     with pytest.raises(RuntimeError, match="not in the sweep's time coordinate"):
         _lay_out([stray], template, (1,))
+
+
+def test_scheduler_address_sends_batches_to_a_running_cluster(column_sweep, tmp_path):
+    """--scheduler ADDRESS: a cluster started elsewhere (here: in-process workers) runs the batches."""
+    from distributed import LocalCluster
+
+    from experiments.sweep import SweepReport
+
+    plan, ds, _ = column_sweep
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        report = SweepReport("", 0, 0, 0)
+        got = run_sweep(plan, tmp_path / "s.zarr", scheduler=cluster.scheduler_address, batch_size=2, report=report).load()
+        assert report.executor == cluster.scheduler_address and report.computed_batches == 3
+    for name in ("tewl", "sc_layers", "tewl_baseline"):
+        np.testing.assert_array_equal(got[name].values, ds[name].values, err_msg=name)
+
+
+def test_unreachable_scheduler_is_a_one_line_error(tmp_path, monkeypatch):
+    import socket
+    import sys
+
+    # the module (experiments.sweep as an attribute is the function of the same name)
+    monkeypatch.setattr(sys.modules["experiments.sweep"], "SCHEDULER_TIMEOUT_S", 2)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = write(tmp_path, small_sweep())
+    result = runner.invoke(app, ["sweep", str(path), "-o", str(tmp_path / "o.zarr"), "--no-plots", "--scheduler", f"tcp://127.0.0.1:{port}"])
+    err = one_line_error(result)
+    assert "--scheduler" in err and "cannot be reached" in err
