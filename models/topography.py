@@ -34,7 +34,8 @@ def correlated_field(lateral: LateralGrid, length_um: float, rng: np.random.Gene
     noise = rng.standard_normal(lateral.shape)
     k2 = lateral.k2_per_um2
     filt = np.exp(-k2 * length_um**2 / 4.0)
-    field = np.fft.irfftn(np.fft.rfftn(noise) * filt, s=lateral.shape)
+    axes = tuple(range(lateral.ndim))
+    field = np.fft.irfftn(np.fft.rfftn(noise, axes=axes) * filt, s=lateral.shape, axes=axes)
     field -= field.mean()
     sd = field.std()
     return field / sd if sd > 0 else field
