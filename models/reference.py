@@ -215,7 +215,7 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
     d_nlam = -(d_rate + k_lip) * n_lam + (n - n_lam) * dose_rate + birth * params.lipid_birth
 
     # dermis, wound, topography
-    c_excess = smooth_relu(s.c[0] - params.c_basal_ref, 1e-3)
+    c_excess = jnp.maximum(smooth_relu(s.c[0] - params.c_basal_ref, 1e-3) - 1e-3 * jnp.log(2.0), 0.0)  # as models.skin
     f_target = c_excess / (c_excess + params.fibroblast_K)
     e_target = c_excess / (c_excess + params.erythema_K)
     d_f = (f_target - s.f) / params.fibroblast_h

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 import yaml
@@ -183,6 +184,7 @@ def test_layout_blocks_cover_every_scenario_once(shape, batch):
 def column_sweep():
     """3 intervals x 2 vacuum levels on a column, in batches of 2 (3 batches), in memory."""
     plan = load_sweep(small_sweep())
+    jax.clear_caches()  # other tests may have compiled the same shapes: count from a cold cache
     before = trace_count()
     ds = run_sweep(plan, None, batch_size=2)
     return plan, ds, trace_count() - before
