@@ -159,10 +159,11 @@ HOMEOSTASIS_RTOL = 1e-5
         "other readout stays within it. Under investigation (docs/numerics.md)"))),
     ("young_face", {"lateral": "column"}),
     ("aged_face", {"lateral": "column"}),
-    pytest.param("forearm", {"lateral": "1d", "n": 8, "width_mm": 0.32}, marks=pytest.mark.xfail(strict=True, reason=(
+    pytest.param("forearm", {"lateral": "1d", "n": 8, "width_mm": 0.32}, marks=pytest.mark.xfail(strict=False, reason=(
         "known, documented in docs/numerics.md: on a periodic transect the spin-up converges "
         "only to ~5e-4 relative drift per 30 days (cytokine; SC layers 4e-5) after 360 d: a "
-        "slow lateral mode not yet identified; columns reach 1e-10"))),
+        "slow lateral mode not yet identified; columns reach 1e-10. Passes with the recalibrated "
+        "profiles of 0e3c1d1 (cytokine trigger leak removed): kept non-strict until confirmed"))),
 ])
 def test_untreated_run_stays_at_homeostasis_for_a_year(skin, grid):
     """Daily samples (at the age-bin boundaries, i.e. at the same phase of the one-day
