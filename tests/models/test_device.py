@@ -18,7 +18,7 @@ import pytest
 from sim.grids import LateralGrid
 from models import topography
 from models.device import (
-    PASS_GROUPS, SessionSettings, apply_session, crystal_speed_m_s, make_device_params,
+    PASS_GROUPS, apply_session, crystal_speed_m_s, make_device_params,
     make_session_settings, suction,
 )
 from models.simulate import EVENT_NONE, EVENT_SESSION, make_schedule, simulate
