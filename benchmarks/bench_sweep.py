@@ -5,7 +5,7 @@ Run from the repository root (numbers in the closing note of issue 4)::
     python benchmarks/bench_sweep.py columns            # 1,000 single-column scenarios (target <= 60 s incl. compilation)
     python benchmarks/bench_sweep.py main               # configs/sweeps/frequency_intensity.yaml: 5 x 5 x 4 on the 1-D transect
     python benchmarks/bench_sweep.py main --n 64        # the same on a coarser transect
-    python benchmarks/bench_sweep.py scaling            # in-process vs Dask local:1 vs local:2 workers
+    python benchmarks/bench_sweep.py scaling            # in-process vs Dask local:1 vs local:2 workers (compiled code cached)
     python benchmarks/bench_sweep.py width              # inside a batch call: vmap vs one scenario at a time
     python benchmarks/bench_sweep.py all --json out.json
 
@@ -77,7 +77,7 @@ def timed_sweep(spec, **kw) -> dict:
     """Run a sweep in a fresh process; returns its timings (wall includes compilation)."""
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec), json.dumps(kw)], cwd=REPO,
-                         capture_output=True, text=True, timeout=7200)
+                         capture_output=True, text=True, timeout=7200, env=dict(os.environ))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -129,16 +129,30 @@ def bench_main(n: int | None = None, replicates: int | None = None) -> dict:
     return r
 
 
-def bench_scaling(samples: int = 256) -> dict:
+def bench_scaling(samples: int = 512) -> dict:
+    """In-process vs Dask local:1 vs local:2 on the same batches, compiled code shared.
+
+    All runs share a persistent XLA compilation cache, filled by a first (untimed) run, so
+    that the comparison is of running batches, not of each worker compiling the model.
+    """
     spec = columns_sweep(samples)
     warm_spin_up({**spec, "samples": 2})
     rows = {}
-    for label, kw in (("in-process", {}), ("local:1", {"cluster": "local:1"}), ("local:2", {"cluster": "local:2"})):
-        # the same batches everywhere (8 of 32), so only the executor differs
-        rows[label] = timed_sweep(spec, batch_size=samples // 8, **kw)
-        r = rows[label]
-        print(f"[scaling] {label:10s} {samples} columns: {r['sweep_wall_s']:.1f} s wall incl. compilation "
-              f"({r['scenarios_per_s']:.1f} scenarios/s; load {r['load_avg']})", flush=True)
+    old = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = cache
+        try:
+            timed_sweep(spec, batch_size=samples // 16)  # fills the compilation cache
+            for label, kw in (("in-process", {}), ("local:1", {"cluster": "local:1"}), ("local:2", {"cluster": "local:2"})):
+                # the same 16 batches everywhere, so only the executor differs
+                rows[label] = r = timed_sweep(spec, batch_size=samples // 16, **kw)
+                print(f"[scaling] {label:10s} {samples} columns, compiled code cached: {r['sweep_wall_s']:.1f} s wall "
+                      f"({r['scenarios_per_s']:.1f} scenarios/s; load {r['load_avg']})", flush=True)
+        finally:
+            if old is None:
+                os.environ.pop("JAX_COMPILATION_CACHE_DIR", None)
+            else:
+                os.environ["JAX_COMPILATION_CACHE_DIR"] = old
     speedup = rows["local:1"]["sweep_wall_s"] / rows["local:2"]["sweep_wall_s"]
     print(f"[scaling] 1 -> 2 Dask workers: speed-up x{speedup:.2f}", flush=True)
     rows["speedup_1_to_2"] = speedup

@@ -812,8 +812,20 @@ class Layout:
         return [int(np.ravel_multi_index(ix, self.shape)) for ix in itertools.product(*ranges)]
 
 
-def chunks_for(shape: Sequence[int], batch_size: int) -> tuple[int, ...]:
-    """Chunk shape of at most ``batch_size`` scenarios: whole trailing dims, part of one, 1s before."""
+# padded (repeated) scenarios accepted in the uneven last batch of a dimension, for larger
+# batches: single columns gain from large vmapped batches; lateral grids are compute-bound,
+# so there the least padding wins
+MAX_PADDING_COLUMNS = 0.25
+MAX_PADDING_LATERAL = 0.0
+
+
+def chunks_for(shape: Sequence[int], batch_size: int, max_padding: float = MAX_PADDING_COLUMNS) -> tuple[int, ...]:
+    """Chunk shape of at most ``batch_size`` scenarios: whole trailing dims, part of one, 1s before.
+
+    The split dimension gets the largest chunk whose uneven last chunk pads (with repeated
+    scenarios) at most ``max_padding`` of that dimension, else the least padding (largest
+    chunk among those): e.g. 5 values in chunks of 3 compute 6, 20 % padding.
+    """
     target = max(1, int(batch_size))
     chunks = [1] * len(shape)
     inner = 1
@@ -821,9 +833,13 @@ def chunks_for(shape: Sequence[int], batch_size: int) -> tuple[int, ...]:
         if inner * shape[d] <= target:
             chunks[d] = shape[d]
             inner *= shape[d]
-        else:
-            chunks[d] = max(1, target // inner)
-            break
+            continue
+        size, largest = shape[d], max(1, target // inner)
+        waste = {c: (-(-size // c) * c - size) / size for c in range(1, largest + 1)}
+        fine = [c for c, w in waste.items() if w <= max_padding + 1e-12]
+        least = min(waste.values())
+        chunks[d] = max(fine) if fine else max(c for c, w in waste.items() if w == least)
+        break
     return tuple(chunks)
 
 
@@ -862,7 +878,9 @@ def default_batch_size(n_scenarios: int, template: Template, workers: int = 1, m
 
 
 def plan_layout(plan: SweepPlan, batch_size: int) -> Layout:
-    return Layout(plan.shape, chunks_for(plan.shape, batch_size))
+    """Blocks of at most ``batch_size`` scenarios (see :func:`chunks_for` for the padding rule)."""
+    columns_only = all(r.grid.lateral == "column" for r in plan.scenarios)
+    return Layout(plan.shape, chunks_for(plan.shape, batch_size, MAX_PADDING_COLUMNS if columns_only else MAX_PADDING_LATERAL))
 
 
 # =========================================================================== blocks (the unit of work)

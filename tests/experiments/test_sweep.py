@@ -166,9 +166,18 @@ def test_integer_sampled_axis_gives_valid_integer_configs():
     assert sorted(sessions) == [1, 2, 3, 4, 5, 6]
 
 
+def test_batches_avoid_padding_on_lateral_grids():
+    # interval x vacuum x replicate = 5 x 5 x 4, at most 12 per batch: chunks of 3 vacuum levels
+    # would compute 6 per interval (20 % repeated scenarios)
+    assert chunks_for((5, 5, 4), 12, max_padding=0.0) == (1, 1, 4)   # transects: no padding
+    assert chunks_for((5, 5, 4), 12, max_padding=0.25) == (1, 3, 4)  # columns: larger batches win
+    assert chunks_for((1000,), 125) == (125,)
+
+
+@pytest.mark.parametrize("padding", [0.0, 0.25])
 @pytest.mark.parametrize("shape,batch", [((5, 5, 4), 25), ((5, 5, 4), 13), ((3, 7), 4), ((10,), 3), ((2, 3), 100), ((4, 4), 1)])
-def test_layout_blocks_cover_every_scenario_once(shape, batch):
-    layout = Layout(shape, chunks_for(shape, batch))
+def test_layout_blocks_cover_every_scenario_once(shape, batch, padding):
+    layout = Layout(shape, chunks_for(shape, batch, padding))
     assert layout.batch_size <= batch
     seen = [m for b in range(layout.n_blocks) for m in layout.members(b)]
     assert sorted(seen) == list(range(int(np.prod(shape))))
