@@ -600,10 +600,11 @@ def default_vector_width(grid, batch: int) -> int | None:
     """Scenarios advanced together inside a batch call (see :func:`simulate_batch`): all.
 
     ``vmap`` over the whole batch was the fastest form measured on the CPU for single
-    columns and for 1-D transects (benchmarks/bench_sweep.py ``width``: columns, batch of
-    64: 0.06 s per scenario vmapped vs 0.20 s one at a time; 1-D n=32, batch of 8: 1.6 s vs
-    2.4 s), since device sessions only run on the steps where a scenario of the batch has
-    one (models.simulate's batching rule). ``lax.map`` (``vector_width=1``) stays available.
+    columns and for 1-D transects (benchmarks/bench_sweep.py ``width``, 2 cores: columns,
+    batch of 64: 0.029 s per scenario vmapped vs 0.064 s one at a time; 1-D n=32, batch of
+    8: 0.82 s vs 0.88 s), since device sessions only run on the steps where a scenario of
+    the batch has one (models.simulate's batching rule). ``lax.map`` (``vector_width=1``)
+    stays available.
     """
     return None
 
