@@ -657,7 +657,7 @@ class GridSpec(_Schema):
     dt_hours: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=24)] = 1.0
     nz: Annotated[int, Field(strict=True, ge=4, le=1000)] = 12
     sc_bin_hours: Positive = 24.0
-    sc_max_age_days: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=3650)] = 60.0
+    sc_max_age_days: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=3650)] = 40.0
 
     @model_validator(mode="after")
     def _commensurate(self) -> "GridSpec":

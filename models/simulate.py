@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from sim.driver import scan_steps
+from sim.driver import make_sparse_cond, scan_steps
 from sim.grids import LateralGrid
 from sim.timegrid import TimeGrid, make_time_grid
 from models.skin import (
@@ -114,6 +114,7 @@ class StepOutput(NamedTuple):
     produced: jax.Array
     surface: jax.Array  # (L,) or () when profiles are off
     event: EventRecord  # the event applied at the start of the step
+    oldest_bin_layers: jax.Array  # largest content of the last ("older than") SC age bin, layers
 
 
 def _grid_for(state: SkinState, grid: ModelGrid | None) -> ModelGrid:
@@ -153,77 +154,69 @@ def _session_record(fields: SessionFields, lam, k: _SessionConstants, device: De
         tewl_after=jnp.mean(SECONDS_PER_HOUR * k.vapour_drop / resistance))
 
 
-@lru_cache(maxsize=None)
-def _gated_session(grid: ModelGrid):
-    """``(is_session, (fields, lam, constants, device, row, fallback)) -> (fields, record)``, one per grid.
+def _strip_and_session(fields: SessionFields, lam, k: _SessionConstants, device: DeviceParams,
+                       row: SessionSettings, kind, strip_fraction, grid: ModelGrid) -> tuple[SessionFields, EventRecord]:
+    """The event of one row on the fields it touches: a strip (masked by ``kind``), then a session."""
+    is_strip = (kind == EVENT_STRIP).astype(fields.n.dtype)
+    total = jnp.sum(fields.n, axis=-1)
+    n_new, taken = strip_top_layers(fields.n, is_strip * strip_fraction * total)
+    strip_layers = jnp.sum(taken, axis=-1)
+    fields = fields._replace(n=n_new, removed=fields.removed + strip_layers)
+    exposed = jnp.mean(jax.nn.sigmoid((device.exposed_layers - jnp.sum(n_new, axis=-1)) / 0.1))
+    strip_record = EventRecord(
+        removed_layers=jnp.mean(strip_layers), removed_um=jnp.mean(strip_layers) * k.sc_layer_um,
+        injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed,
+        petechiae_risk=jnp.zeros(()), strain=jnp.zeros(()), tewl_after=jnp.zeros(()))
+    return jax.lax.cond(kind == EVENT_SESSION, lambda f: _session_record(f, lam, k, device, row, grid),
+                        lambda f: (f, strip_record), fields)
 
-    Unbatched it is a ``lax.cond``: the session runs only on steps that have one. Under
-    ``vmap`` a plain cond with a batched predicate turns into a select that evaluates the
-    session on every step; the custom batching rule instead runs the (vmapped, masked)
-    session only on steps where some scenario of the batch has one, and skips it
-    otherwise -- the same values, at the cost of the sessions alone. Reverse-mode
-    derivatives use the VJP of the plain cond (``custom_vjp``). Only the state fields
-    and parameters a session uses pass through the conditional (cheaper on the CPU).
+
+@lru_cache(maxsize=None)
+def _gated_event(grid: ModelGrid):
+    """``(has_event, operands) -> (fields, record, tewl)``, one per grid.
+
+    A :func:`sim.driver.make_sparse_cond`: the event (strip or session) and the TEWL of
+    the changed barrier are computed only on steps that have an event, batched or not;
+    other steps pass the fields and the carried TEWL through.
     """
 
-    def plain(pred, operands):
-        fields, lam, consts, device, row, fallback = operands
-        return jax.lax.cond(pred, lambda f: _session_record(f, lam, consts, device, row, grid),
-                            lambda f: (f, fallback), fields)
+    def event(ops):
+        fields, lam, k, device, settings, row, kind, strip_fraction, _ = ops
+        fields, record = _strip_and_session(fields, lam, k, device, settings.row(row), kind, strip_fraction[row], grid)
+        resistance = k.ve_resistance + jnp.sum(
+            fields.n * k.layer_resistance * jnp.exp(k.lipid_exponent * (lam - 0.5)), axis=-1)
+        return fields, record, SECONDS_PER_HOUR * k.vapour_drop / resistance
 
-    batched = jax.custom_batching.custom_vmap(plain)
+    def no_event(ops):
+        return ops[0], _no_record(), ops[-1]
 
-    @batched.def_vmap
-    def _rule(axis_size, in_batched, pred, operands):
-        pred_b, ops_b = in_batched
-        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
-        preds = full(pred, pred_b)
-        ops = jax.tree_util.tree_map(full, operands, ops_b)
-        out = jax.lax.cond(jnp.any(preds), lambda o: jax.vmap(plain)(preds, o),
-                           lambda o: (o[0], o[5]), ops)
-        return out, jax.tree_util.tree_map(lambda _: True, out)
+    return make_sparse_cond(event, no_event)
 
-    @jax.custom_vjp
-    def gated(pred, operands):
-        return batched(pred, operands)
 
-    def fwd(pred, operands):
-        return batched(pred, operands), (pred, operands)
-
-    def bwd(res, cotangent):
-        pred, operands = res
-        _, vjp = jax.vjp(lambda ops: plain(pred, ops), operands)
-        return (None, vjp(cotangent)[0])
-
-    gated.defvjp(fwd, bwd)
-    return gated
+def column_tewl(state: SkinState, params: SkinParams):
+    """TEWL of each column (g m^-2 h^-1), shape ``L``."""
+    return tewl_from_resistance(params, barrier_resistance(params, state.n, state.lam))
 
 
 def apply_event_recorded(state: SkinState, params: SkinParams, schedule: Schedule, index,
-                         grid: ModelGrid | None = None) -> tuple[SkinState, EventRecord]:
+                         grid: ModelGrid | None = None, tewl=None):
     """Apply event ``index`` (-1: none); return the new state and its :class:`EventRecord`.
 
     Every kind is masked, not branched in Python: a strip removes its fraction of the SC
-    layers from the top (all steps, cheap); a session runs
-    :func:`models.device.apply_session` behind a gate that skips it on steps without a
-    session, batched or not (see :func:`_gated_session`).
+    layers from the top, a session runs :func:`models.device.session_update`; both sit
+    behind a gate that skips them on steps without an event, batched or not (see
+    :func:`_gated_event`). With ``tewl`` (the TEWL field of ``state``, shape ``L``) it
+    returns ``(state, record, tewl)``, the TEWL updated when the event changed the barrier.
     """
     row = jnp.maximum(index, 0)
     kind = jnp.where(index >= 0, schedule.event_kind[row], EVENT_NONE)
-    is_strip = (kind == EVENT_STRIP).astype(state.n.dtype)
-    total = jnp.sum(state.n, axis=-1)
-    n_new, taken = strip_top_layers(state.n, is_strip * schedule.strip_fraction[row] * total)
-    strip_layers = jnp.sum(taken, axis=-1)
-    state = eqx.tree_at(lambda s: (s.n, s.removed), state, (n_new, state.removed + strip_layers))
-    exposed = jnp.mean(jax.nn.sigmoid((schedule.device.exposed_layers - jnp.sum(n_new, axis=-1)) / 0.1))
-    strip_record = EventRecord(
-        removed_layers=jnp.mean(strip_layers), removed_um=jnp.mean(strip_layers) * params.sc_layer_um,
-        injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed,
-        petechiae_risk=jnp.zeros(()), strain=jnp.zeros(()), tewl_after=jnp.zeros(()))
-    gate = _gated_session(_grid_for(state, grid))
-    fields, record = gate(kind == EVENT_SESSION, (SessionFields.of(state), state.lam, _SessionConstants.of(params),
-                                                  schedule.device, schedule.settings.row(row), strip_record))
-    return fields.into(state), record
+    carried = column_tewl(state, params) if tewl is None else tewl
+    fields, record, tewl_new = _gated_event(_grid_for(state, grid))(
+        kind != EVENT_NONE,
+        (SessionFields.of(state), state.lam, _SessionConstants.of(params), schedule.device,
+         schedule.settings, row, kind, schedule.strip_fraction, carried))
+    state = fields.into(state)
+    return (state, record) if tewl is None else (state, record, tewl_new)
 
 
 def apply_event(state: SkinState, params: SkinParams, schedule: Schedule, index,
@@ -232,14 +225,23 @@ def apply_event(state: SkinState, params: SkinParams, schedule: Schedule, index,
     return apply_event_recorded(state, params, schedule, index, grid)[0]
 
 
-def _output(state, params, grid, profiles: bool, record: EventRecord | None = None) -> StepOutput:
+def _shifted(ops):
+    state, params = ops
+    return shift_bins(state, params), params
+
+
+_gated_shift = make_sparse_cond(_shifted, lambda ops: ops)
+
+
+def _output(state, params, grid, profiles: bool, record: EventRecord | None = None, tewl=None) -> StepOutput:
     return StepOutput(
-        diag=diagnostics(state, params, grid),
+        diag=diagnostics(state, params, grid, tewl_field=tewl),
         desquamated=jnp.mean(state.desquamated),
         removed=jnp.mean(state.removed),
         produced=jnp.mean(state.produced),
         surface=surface_um(state, params) if profiles else jnp.zeros(()),
         event=_no_record() if record is None else record,
+        oldest_bin_layers=jnp.max(state.n[..., -1]),
     )
 
 
@@ -250,20 +252,30 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
 
     Per step: apply the event that starts the step (recording what it did in
     ``outs.event``), advance the skin by ``dt``, shift the age bins if the step ends on a
-    bin boundary, record the lateral-mean readouts.
-    Zero-length padding steps change nothing.
+    bin boundary, record the lateral-mean readouts. The TEWL field is computed once per
+    step and carried: it is this step's readout and the barrier that drives the next
+    step (recomputed only after an event). Zero-length padding steps change nothing.
     """
 
-    def step(state, x):
-        dt, ev, shift = x
-        state, record = apply_event_recorded(state, params, schedule, ev, grid)
-        state = skin_step(state, params, dt, grid)
-        state = jax.tree_util.tree_map(
-            lambda a, b: jnp.where(shift, a, b), shift_bins(state, params), state)
-        return state, _output(state, params, grid, profiles, record)
+    structure = []
 
-    final, outs = scan_steps(step, state0, (schedule.dt, schedule.event, schedule.shift))
-    return final, _output(state0, params, grid, profiles), outs
+    def step(carry, x):
+        state, tewl = carry
+        dt, ev, shift = x
+        state, record, tewl = apply_event_recorded(state, params, schedule, ev, grid, tewl)
+        state = skin_step(state, params, dt, grid, tewl=tewl)
+        state, _ = _gated_shift(shift, (state, params))
+        tewl = column_tewl(state, params)
+        out = _output(state, params, grid, profiles, record, tewl)
+        # the scalar readouts travel as one vector per step (one stacked output, not ~30)
+        scalars, treedef = jax.tree_util.tree_flatten(out._replace(surface=None))
+        structure[:] = [treedef]
+        return (state, tewl), (jnp.stack(scalars), out.surface)
+
+    tewl0 = column_tewl(state0, params)
+    (final, _), (packed, surface) = scan_steps(step, (state0, tewl0), (schedule.dt, schedule.event, schedule.shift))
+    outs = jax.tree_util.tree_unflatten(structure[0], [packed[:, i] for i in range(packed.shape[1])])
+    return final, _output(state0, params, grid, profiles, tewl=tewl0), outs._replace(surface=surface)
 
 
 def untreated_schedule(days: float, dt_h: float, grid: ModelGrid) -> tuple[TimeGrid, Schedule]:

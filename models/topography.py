@@ -95,7 +95,8 @@ def fine_line_weights(lateral: LateralGrid, line_width_um, line_spacing_um) -> n
 def roughness(surface, lateral: LateralGrid, line_weights):
     """Return ``(ra, rq, rz, fine_line_depth)`` of ``surface`` (µm), shape ``lateral.shape``."""
     if lateral.ndim == 0:
-        nan = jnp.nan * surface
+        # a constant, not ``nan * surface``: NaN must not leak into gradients of other readouts
+        nan = jnp.full(jnp.shape(surface), jnp.nan, dtype=jnp.result_type(surface))
         return nan, nan, nan, nan
     prof = surface if lateral.ndim == 1 else surface.T  # rows along x: (..., n)
     prof = prof.reshape(-1, lateral.n)

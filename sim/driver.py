@@ -9,6 +9,7 @@ per-step outputs (save-point selection happens outside, in NumPy).
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
 
 def scan_steps(step, carry0, per_step_inputs, *, unroll: int = 1):
@@ -18,3 +19,46 @@ def scan_steps(step, carry0, per_step_inputs, *, unroll: int = 1):
     ``(carry_final, outs)`` with ``outs`` stacked along a new leading step axis.
     """
     return jax.lax.scan(step, carry0, per_step_inputs, unroll=unroll)
+
+
+def make_sparse_cond(true_fn, false_fn):
+    """A ``lax.cond`` for rare branches that stays cheap under ``vmap``.
+
+    Returns ``cond(pred, operands) == lax.cond(pred, true_fn, false_fn, operands)``.
+    Unbatched it is exactly that conditional. Under ``vmap`` a plain ``cond`` with a
+    batched predicate becomes a ``select`` that evaluates ``true_fn`` on every step; the
+    custom batching rule here evaluates the vmapped pair (selected per batch member) only
+    on steps where some member's ``pred`` is set, and the vmapped ``false_fn`` otherwise:
+    the same values, at the cost of the rare branch alone. Reverse-mode derivatives use
+    the VJP of the plain conditional (``custom_vjp``). ``true_fn`` and ``false_fn`` must
+    return pytrees of the same structure, shapes and dtypes.
+    """
+
+    def plain(pred, operands):
+        return jax.lax.cond(pred, true_fn, false_fn, operands)
+
+    batched = jax.custom_batching.custom_vmap(plain)
+
+    @batched.def_vmap
+    def _rule(axis_size, in_batched, pred, operands):
+        pred_b, ops_b = in_batched
+        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
+        preds = full(pred, pred_b)
+        ops = jax.tree_util.tree_map(full, operands, ops_b)
+        out = jax.lax.cond(jnp.any(preds), lambda o: jax.vmap(plain)(preds, o), jax.vmap(false_fn), ops)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    @jax.custom_vjp
+    def sparse_cond(pred, operands):
+        return batched(pred, operands)
+
+    def fwd(pred, operands):
+        return batched(pred, operands), (pred, operands)
+
+    def bwd(res, cotangent):
+        pred, operands = res
+        _, vjp = jax.vjp(lambda ops: plain(pred, ops), operands)
+        return (None, vjp(cotangent)[0])
+
+    sparse_cond.defvjp(fwd, bwd)
+    return sparse_cond
