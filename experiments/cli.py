@@ -161,8 +161,9 @@ def sweep(
     except RuntimeError as exc:  # the model failed (e.g. a spin-up that did not converge): not bad input
         _runtime_failure(f"sweep stopped: {exc}" + (f"; the batches done so far are kept in {out} (continue with --resume)" if out.exists() else ""))
     if report.computed_batches:
+        where = "in-process" if report.executor == "in-process" else f"on {report.executor}"
         typer.echo(f"ran {report.computed_batches} batches ({report.batch_size} scenarios each) in {report.wall_s:.1f} s "
-                   f"on {report.executor}; {report.reused_batches} batches were already done")
+                   f"{where}; {report.reused_batches} batches were already done")
     typer.echo(f"wrote {out}")
     if plots:
         from experiments.plots import plot_result

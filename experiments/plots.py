@@ -36,6 +36,8 @@ __all__ = ["KINDS", "pareto_front", "plot_result", "plot_timecourses", "plot_hea
 KINDS = ("timecourse", "heatmap", "tradeoff", "profiles")
 RUN_DIMS = ("time", "session", "event", "x", "y", "z")
 PREFERRED_AXES = ("interval_days", "vacuum_kpa")
+# the trade-off colours its points by the first axis: one colour per value up to this many
+MAX_DISCRETE_COLOURS = 10
 
 
 # --------------------------------------------------------------------------- helpers
@@ -192,7 +194,11 @@ def _fixed_note(ds: xr.Dataset, varied: Sequence[str]) -> str:
         if d in varied:
             continue
         v = ds[d].values[ds.sizes[d] // 2] if d in ds.coords else ds.sizes[d] // 2
-        parts.append(f"{d} = {_fmtv(v.item() if hasattr(v, 'item') else v)}")
+        attrs = ds[d].attrs if d in ds.coords else {}
+        units = attrs.get("units", "")
+        # "vacuum = 30 kPa" (long name and units of the sweep coordinate), else "vacuum_kpa = 30"
+        parts.append(f"{attrs.get('long_name', d)} = {_fmtv(v.item() if hasattr(v, 'item') else v)}"
+                     + (f" {units}" if units and units != "1" else ""))
     if "replicate" in _sweep_dims(ds):
         parts.append(f"mean of {ds.sizes['replicate']} replicates")
     return "; ".join(parts)
@@ -268,6 +274,9 @@ def available_outcomes(ds: xr.Dataset) -> list[str]:
 
 DEFAULT_HEATMAPS = ("smoothness_gain", "irritation_burden", "tewl_peak_ratio", "tewl_excess_days",
                     "barrier_recovery_hours_max", "max_injury_um")
+# summary outcomes that repeat the model's irritation_burden_days (same definition, computed
+# on the saved points instead of every step): left out of the default heat maps when it is there
+SAME_AS_IRRITATION_BURDEN = ("tewl_excess_days",)
 
 
 def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[str] | None = None) -> tuple[list[Path], list[str]]:
@@ -278,6 +287,10 @@ def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[
     xdim, ydim = axes[0], axes[1]
     table = summary_outcomes(ds)
     wanted = list(outcomes) if outcomes else [n for n in DEFAULT_HEATMAPS]
+    if not outcomes and "irritation_burden_days" in table:
+        # the same integral as the model's irritation burden, but on the saved points only
+        # (daily in the main job: it missed the session spikes, 4.9 d against 5.87 d)
+        wanted = [n for n in wanted if n not in SAME_AS_IRRITATION_BURDEN]
     files, notes = [], []
     for name in wanted:
         try:
@@ -294,6 +307,13 @@ def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[
         if not np.isfinite(values).any():
             notes.append(f"heatmap {name}: no finite values (e.g. roughness is undefined on a single column); skipped")
             continue
+        finite = values[np.isfinite(values)]
+        constant = bool(np.all(finite == finite[0]))
+        units = da.attrs.get("units") or label.rsplit("(", 1)[-1].rstrip(")")
+        if constant and not outcomes:
+            # one colour with a meaningless colour bar: say it in one line instead
+            notes.append(f"heatmap {name}: {_fmtv(float(finite[0]))} {units} in every scenario; skipped")
+            continue
         fig = Figure(figsize=(6.4, 4.8), layout="constrained")
         ax = fig.subplots()
         im = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis")
@@ -302,7 +322,6 @@ def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[
         ax.set_yticks(range(len(ys)), [_fmtv(v) for v in ys])
         ax.set_xlabel(_label(ds[xdim], xdim))
         ax.set_ylabel(_label(ds[ydim], ydim))
-        finite = values[np.isfinite(values)]
         mid = 0.5 * (finite.min() + finite.max())
         for (j, i), v in np.ndenumerate(values):
             if np.isfinite(v):
@@ -310,6 +329,8 @@ def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[
                         gid=f"cell-{ydim}-{j}-{xdim}-{i}")
         fig.colorbar(im, ax=ax, label=label)
         note = _fixed_note(ds, (xdim, ydim))
+        if constant:
+            note = "; ".join(x for x in (f"the same in every scenario: {_fmtv(float(finite[0]))} {units}", note) if x)
         ax.set_title(label + (f"\n{note}" if note else ""), fontsize=9)
         files += _save(fig, Path(outdir), f"heatmap_{name}")
     return files, notes
@@ -344,8 +365,21 @@ def plot_tradeoff(ds: xr.Dataset, outdir: str | os.PathLike, labels: Sequence[st
             color_values = np.asarray(coord.broadcast_like(gain).transpose(*gain.dims).values, float).ravel()
             break
     if color_values is not None:
-        sc = ax.scatter(b[ok], g[ok], c=color_values[ok], cmap="viridis", s=36, zorder=2)
-        fig.colorbar(sc, ax=ax, label=_label(ds[color_name], color_name))
+        levels = np.unique(color_values[ok])
+        if levels.size <= MAX_DISCRETE_COLOURS:
+            # a few swept values (intervals 2, 4, 7, 14, 21 d): one colour each, ticked at the values
+            import matplotlib
+            from matplotlib.colors import BoundaryNorm
+
+            cmap = matplotlib.colormaps["viridis"].resampled(levels.size)
+            norm = BoundaryNorm(np.arange(levels.size + 1) - 0.5, levels.size)
+            sc = ax.scatter(b[ok], g[ok], c=np.searchsorted(levels, color_values[ok]), cmap=cmap, norm=norm, s=36, zorder=2)
+            bar = fig.colorbar(sc, ax=ax, label=_label(ds[color_name], color_name), ticks=np.arange(levels.size))
+            bar.ax.set_yticklabels([_fmtv(v) for v in levels])
+        else:
+            sc = ax.scatter(b[ok], g[ok], c=color_values[ok], cmap="viridis", s=36, zorder=2)
+            bar = fig.colorbar(sc, ax=ax, label=_label(ds[color_name], color_name))
+        bar.ax.set_gid("colour-bar")
     else:
         ax.scatter(b[ok], g[ok], s=36, color="C0", zorder=2)
     order = np.argsort(b[front])
