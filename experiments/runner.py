@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -288,6 +290,9 @@ def check_finite(ds: xr.Dataset) -> None:
             raise SimulationError(f"simulation produced non-finite {name}{where}; try a smaller grid.dt_hours")
 
 
+OLDEST_BIN_WARN_LAYERS = 0.01  # SC layers in the last ("older than sc_max_age_days") age bin
+
+
 def run_config(resolved: ResolvedRunConfig) -> xr.Dataset:
     """Run one resolved scenario and return its labelled dataset."""
     prep = prepare(resolved)
@@ -300,6 +305,13 @@ def run_config(resolved: ResolvedRunConfig) -> xr.Dataset:
     ds.attrs["skin_profile"] = resolved.skin_name
     ds.attrs["spin_up_drift"] = info["drift"]
     ds.attrs["Conventions"] = "CF-1.10"
+    oldest = float(np.max(np.asarray(outs.oldest_bin_layers)))
+    ds.attrs["sc_oldest_bin_layers_max"] = oldest
+    if oldest > OLDEST_BIN_WARN_LAYERS:
+        warnings.warn(
+            f"grid.sc_max_age_days = {resolved.grid.sc_max_age_days:g}: up to {oldest:.3g} SC layers "
+            f"outlived the last age bin and were merged there; raise grid.sc_max_age_days "
+            f"(e.g. to {2 * resolved.grid.sc_max_age_days:g}) to resolve their ages", RuntimeWarning, stacklevel=2)
     return ds
 
 

@@ -86,7 +86,7 @@ SKIN_PARAMETERS: dict[str, ParameterSpec] = _table(
     P("calcium_basal", "1", 0, 10, "Ca at the basal membrane (dermal level), normalised"),
     P("calcium_ceiling", "1", 0.1, 10, "retention ceiling in the upper VE, normalised", False),
     P("calcium_washout_um_per_hour_per_tewl", "um/h per g m-2 h-1", 0, 1000, "top-face washout velocity per unit TEWL"),
-    P("calcium_set_point", "1", 0.01, 10, "Ca_top*: lamellar-body secretion switches on when Ca under the SC falls below it", False),
+    P("calcium_set_point_fraction", "1", 0.05, 1.5, "Ca_top* / homeostatic Ca_top: lamellar-body secretion switches on when Ca under the SC falls below this fraction of its homeostatic value", False),
     # --- alarm cytokine (IL-1alpha-like)
     P("cytokine_diffusivity_um2_per_s", "um2/s", 0.01, 1000, "cytokine diffusivity in the VE", False),
     P("cytokine_decay_per_hour", "1/h", 0, 100, "cytokine degradation rate in the VE"),

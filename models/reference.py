@@ -61,7 +61,7 @@ from scipy.integrate import solve_ivp
 from sim.diffusion import BoundaryCondition, depth_operator
 from sim.timegrid import TimeGrid
 from models.skin import (
-    UPPER_VE_FRACTION, Diagnostics, ModelGrid, SkinParams, SkinState, barrier_resistance, diagnostics, layers_above,
+    UPPER_VE_FRACTION, Diagnostics, calcium_top, secretion_drive, ModelGrid, SkinParams, SkinState, barrier_resistance, diagnostics, layers_above,
     shift_bins, smooth_relu, tewl_from_resistance, ve_um_per_layer,
 )
 from models.simulate import EVENT_STRIP, Schedule, apply_event, make_schedule
@@ -182,8 +182,8 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
     d_ca = _apply_operator(*op_ca, s.ca) + retention * params.ca_ceiling
 
     # lamellar-body secretion into the young cohorts
-    ca_top = s.ca[-1]
-    drive = smooth_relu(1.0 - ca_top / params.ca_set_point, 0.02) ** params.lb_exponent
+    ca_top = calcium_top(params, s.ca, tewl, H, grid.nz)
+    drive = secretion_drive(params, ca_top)
     secretion = params.lb_secretion_per_h * drive * s.lb
     d_lb = -secretion + (1.0 - s.lb) / params.lb_refill_h
     w_age = jnp.exp(-jnp.asarray(grid.bin_age_mid_h) / params.lb_deposit_age_h)

@@ -26,7 +26,7 @@ from sim.driver import make_sparse_cond, scan_steps
 from sim.grids import LateralGrid
 from sim.timegrid import TimeGrid, make_time_grid
 from models.skin import (
-    SECONDS_PER_HOUR, Diagnostics, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
+    SECONDS_PER_HOUR, Diagnostics, calcium_top, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
     skin_step, strip_top_layers, surface_um, tewl_from_resistance, barrier_resistance, ve_um_per_layer,
 )
 from models.device import (
@@ -286,9 +286,11 @@ def untreated_schedule(days: float, dt_h: float, grid: ModelGrid) -> tuple[TimeG
 def with_references(state: SkinState, params: SkinParams) -> SkinParams:
     """Set the homeostatic references (per column) from a spun-up ``state``."""
     tewl = tewl_from_resistance(params, barrier_resistance(params, state.n, state.lam))
+    H = jnp.mean(ve_um_per_layer(params) * jnp.sum(state.m, axis=-1))
+    ca_top = calcium_top(params, state.ca, tewl, H, state.ca.shape[-1])
     return eqx.tree_at(
         lambda p: (p.tewl_ref, p.ca_top_ref, p.c_basal_ref),
-        params, (tewl, state.ca[..., -1], state.c[..., 0]))
+        params, (tewl, ca_top, state.c[..., 0]))
 
 
 def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
@@ -296,7 +298,10 @@ def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: 
 
     Four equal stages (one compilation) of the untreated model from
     :func:`models.skin.initial_state`: after the first three, the per-column homeostatic
-    references (TEWL, Ca_top, basal cytokine) are set from the state; at the end the
+    references (TEWL, Ca_top, basal cytokine) are set from the state; during those three
+    the secretion set point follows the current Ca_top (``ca_ref_tracking = 1``, see
+    :func:`models.skin.secretion_drive`), so the relative set point needs no fixed-point
+    iteration on its reference; at the end the
     dermal surface is put back on its template (its exact steady state while remodelling
     is off; the start-up transient would otherwise leave it smoothed, to relapse over
     months). The last stage runs with the final references, which are not changed
@@ -309,9 +314,11 @@ def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: 
         tuple(jnp.broadcast_to(a, grid.lateral.shape) * 1.0 for a in (params.tewl_ref, params.ca_top_ref, params.c_basal_ref)))
     state = initial_state(params, grid)
     _, sched = untreated_schedule(stage_days, dt_h, grid)
+    params = eqx.tree_at(lambda p: p.ca_ref_tracking, params, jnp.asarray(1.0))
     for _ in range(3):
         state, _, _ = simulate(state, params, sched, grid)
         params = with_references(state, params)
+    params = eqx.tree_at(lambda p: p.ca_ref_tracking, params, jnp.asarray(0.0))
     state, _, outs = simulate(state, params, sched, grid)
     # the dermal surface: its steady state is the template exactly while remodelling is
     # off (mean fibroblast activation below the 0.1 % threshold of models.skin)

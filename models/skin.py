@@ -113,7 +113,7 @@ class SkinParams(eqx.Module):
     ca_basal: jax.Array
     ca_ceiling: jax.Array
     ca_washout: jax.Array
-    ca_set_point: jax.Array
+    ca_set_point_fraction: jax.Array
     c_diff_um2_h: jax.Array
     c_decay_per_h: jax.Array
     c_clearance_um_h: jax.Array
@@ -137,6 +137,9 @@ class SkinParams(eqx.Module):
     tewl_ref: jax.Array
     ca_top_ref: jax.Array
     c_basal_ref: jax.Array
+    # 1 during the spin-up: the secretion set point follows the current Ca_top (the tonic
+    # homeostatic secretion, whatever the reference), 0 in every run
+    ca_ref_tracking: jax.Array
 
 
 _CONVERSIONS = {
@@ -172,7 +175,7 @@ _CONVERSIONS = {
     "calcium_basal": ("ca_basal", 1.0),
     "calcium_ceiling": ("ca_ceiling", 1.0),
     "calcium_washout_um_per_hour_per_tewl": ("ca_washout", 1.0),
-    "calcium_set_point": ("ca_set_point", 1.0),
+    "calcium_set_point_fraction": ("ca_set_point_fraction", 1.0),
     "cytokine_diffusivity_um2_per_s": ("c_diff_um2_h", SECONDS_PER_HOUR),
     "cytokine_decay_per_hour": ("c_decay_per_h", 1.0),
     "cytokine_clearance_um_per_hour": ("c_clearance_um_h", 1.0),
@@ -220,6 +223,7 @@ def make_params(values: dict, grid: ModelGrid, seed: int = 0) -> SkinParams:
         tewl_ref=jnp.asarray(10.0),
         ca_top_ref=jnp.asarray(1.0),
         c_basal_ref=jnp.asarray(0.0),
+        ca_ref_tracking=jnp.asarray(0.0),
     )
 
 
@@ -305,6 +309,33 @@ def barrier_resistance(params: SkinParams, n, lam):
 def tewl_from_resistance(params: SkinParams, resistance):
     """Fick: TEWL (g m^-2 h^-1) = 3600 s/h x dC (g/m^3) / R (s/m)."""
     return SECONDS_PER_HOUR * params.vapour_drop / resistance
+
+
+def calcium_top(params: SkinParams, ca, tewl, H, nz: int):
+    """Calcium on the VE/SC face, ``Ca_top`` (normalised), shape ``ca.shape[:-1]``.
+
+    The face value of the Robin washout condition, eliminated with the half-cell gradient
+    exactly as the solver does (:func:`sim.diffusion._face_terms`): with conductance
+    ``gamma = 2 D_z / h`` and washout coefficient ``beta = w TEWL / H`` (normalised depth,
+    ``D_z = D / H^2``, ``h = 1 / nz``), ``Ca_top = gamma Ca_N / (gamma + beta)``. Second
+    order in ``h``; the top cell-centre value ``Ca_N`` (half a cell below the face) is
+    only first order, which made the secretion drive depend on ``nz``.
+    """
+    gamma = 2.0 * params.ca_diff_um2_h / H**2 * nz
+    beta = params.ca_washout * tewl / H
+    return gamma * ca[..., -1] / (gamma + beta)
+
+
+def secretion_drive(params: SkinParams, ca_top):
+    """Lamellar-body secretion drive ``D = ((1 - Ca_top / Ca_top*)+)^p`` (smooth positive part).
+
+    ``Ca_top* = fraction x ref`` with ``ref`` the column's homeostatic ``Ca_top``
+    (``ca_top_ref``), or, while ``ca_ref_tracking = 1`` (spin-up), the current ``Ca_top``
+    itself, so the drive is the tonic homeostatic value and the spin-up converges in one
+    pass whatever the reference it starts from.
+    """
+    ref = params.ca_top_ref + params.ca_ref_tracking * (ca_top - params.ca_top_ref)
+    return smooth_relu(1.0 - ca_top / (params.ca_set_point_fraction * ref), 0.02) ** params.lb_exponent
 
 
 def ve_um_per_layer(params: SkinParams):
@@ -429,10 +460,11 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
         top=BoundaryCondition("robin", 0.0, params.ca_washout * tewl / H),
     )
     ca_new = lateral_diffusion_step(ca_new, dt, lateral=lat, D_x=params.ca_diff_um2_h)
-    ca_top = ca_new[..., Z - 1]
+    ca_top = calcium_top(params, ca_new, tewl, H, Z)
 
-    # 5. lamellar-body secretion, driven by the loss of the calcium gradient
-    drive = smooth_relu(1.0 - ca_top / params.ca_set_point, 0.02) ** params.lb_exponent
+    # 5. lamellar-body secretion, driven by the loss of the calcium gradient below the set
+    # point Ca_top* = fraction x the column's homeostatic Ca_top
+    drive = secretion_drive(params, ca_top)
     lb, secreted = exact_store_release(state.lb, params.lb_secretion_per_h * drive, 1.0 / params.lb_refill_h, dt)
     ages = jnp.asarray(grid.bin_age_mid_h)
     w_age = jnp.exp(-ages / params.lb_deposit_age_h)
@@ -538,7 +570,8 @@ def diagnostics(state: SkinState, params: SkinParams, grid: ModelGrid, tewl_fiel
     P = params.basal_flux_per_h * jnp.maximum(1.0 + params.growth_factor_gain * state.g, 0.0) * feedback
     lipid = jnp.sum(state.n * state.lam, axis=-1) / jnp.maximum(n_tot, 1e-9)
     fields = jnp.stack(jnp.broadcast_arrays(
-        tewl, n_tot, M, state.e, jnp.mean(state.c, axis=-1), state.ca[..., -1], P, state.lb, lipid))
+        tewl, n_tot, M, state.e, jnp.mean(state.c, axis=-1),
+        calcium_top(params, state.ca, tewl, ve_um_per_layer(params) * jnp.mean(M), grid.nz), P, state.lb, lipid))
     means = fields.reshape(fields.shape[0], -1).mean(axis=-1)
     tewl_m, n_m, M_m, e_m, c_m, ca_m, P_m, lb_m, lipid_m = (means[i] for i in range(fields.shape[0]))
     return Diagnostics(

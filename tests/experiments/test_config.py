@@ -82,7 +82,7 @@ def test_untreated_defaults(configs_dir):
     assert r.device is None and r.protocol is None
     assert r.duration_days == 28
     assert r.grid.lateral == "1d" and r.grid.n == 256 and r.grid.dt_hours == 1 and r.grid.nz == 12
-    assert r.grid.steps_per_day == 24 and r.grid.n_sc_bins == 60
+    assert r.grid.steps_per_day == 24 and r.grid.n_sc_bins == 40
     assert r.save.every_hours == 6 and r.save.profiles is False
     assert r.session_days() == [] and r.session_settings() == []
     r2 = load_run_config({"skin": "testskin", "events": [{"day": 5, "kind": "strip", "remove_fraction": 0.9}, {"day": 2, "kind": "strip", "remove_fraction": 0.5}]})
