@@ -469,17 +469,19 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     ages = jnp.asarray(grid.bin_age_mid_h)
     w_age = jnp.exp(-ages / params.lb_deposit_age_h)
     receiving = jnp.sum(n * w_age, axis=-1)
-    dose = params.lb_yield * secreted[..., None] * w_age / jnp.maximum(receiving, 0.05)[..., None]
+    dose = (params.lb_yield * secreted / jnp.maximum(receiving, 0.05))[..., None] * w_age
     lam = 1.0 - (1.0 - lam) * jnp.exp(-dose)
 
     # 6. SC cohort kinetics (exact exponentials at fixed depth order)
+    # (divisions by scalars are taken as products with their reciprocals: an elementwise
+    # f64 division costs several exponentials' worth of vector throughput)
     above = layers_above(n)
     k_coh = params.cohesion_loss_per_h * params.cohesion_heterogeneity[..., None] * (
-        1.0 + params.cohesion_surface_boost * jnp.exp(-above / params.cohesion_surface_depth))
+        1.0 + params.cohesion_surface_boost * jnp.exp(above * (-1.0 / params.cohesion_surface_depth)))
     kap = kap * jnp.exp(-k_coh * dt)
-    lam = lam * jnp.exp(-params.lipid_processing_per_h * jnp.exp(-above / params.lipid_processing_depth) * dt)
-    weak = jax.nn.sigmoid((params.cohesion_critical - kap) / params.cohesion_width)
-    d_rate = params.desquamation_per_h * weak * jnp.exp(-above / params.exposure_depth)
+    lam = lam * jnp.exp(-params.lipid_processing_per_h * dt * jnp.exp(above * (-1.0 / params.lipid_processing_depth)))
+    weak = jax.nn.sigmoid((params.cohesion_critical - kap) * (1.0 / params.cohesion_width))
+    d_rate = params.desquamation_per_h * weak * jnp.exp(above * (-1.0 / params.exposure_depth))
     n_after = n * jnp.exp(-d_rate * dt)
     desquamated = jnp.sum(n - n_after, axis=-1)
     n = n_after
