@@ -154,20 +154,50 @@ def depth_diffusion_step(
     velocity follows each column's water flux. Lateral coupling, if any, is applied
     separately (operator splitting) with :func:`lateral_diffusion_step`. Same orders
     as :func:`implicit_diffusion_step` in depth and time.
+
+    The columns' matrices differ only in their two corner entries (the face terms), so
+    they are solved as one shared tridiagonal matrix (the lateral-mean face terms; one
+    factorisation, every column a right-hand side) plus a rank-two correction per column
+    (Woodbury identity, a closed-form 2 x 2 solve): exact, and several times cheaper than
+    one tridiagonal solve per column. ``decay`` must then be a scalar or ``(nz,)``; a
+    per-column ``decay`` falls back to the per-column solves.
     """
     nz, h = depth.nz, depth.h_um
     cols = u.shape[:-1]
     off = D_z / h**2
-    lower = jnp.broadcast_to(jnp.ones(nz).at[0].set(0.0) * off, u.shape)
-    upper = jnp.broadcast_to(jnp.ones(nz).at[-1].set(0.0) * off, u.shape)
-    diag = -(lower + upper) - jnp.broadcast_to(decay * jnp.ones(nz), u.shape)
+    lower = jnp.ones(nz).at[0].set(0.0) * off
+    upper = jnp.ones(nz).at[-1].set(0.0) * off
     d_bot, s_bot = _face_terms(bottom, D_z, h)
     d_top, s_top = _face_terms(top, D_z, h)
-    diag = diag.at[..., 0].add(jnp.broadcast_to(d_bot, cols)).at[..., -1].add(jnp.broadcast_to(d_top, cols))
     rhs = u + dt * jnp.broadcast_to(source, u.shape)
     rhs = rhs.at[..., 0].add(dt * jnp.broadcast_to(s_bot, cols)).at[..., -1].add(dt * jnp.broadcast_to(s_top, cols))
-    x = linalg.tridiagonal_solve(-dt * lower, 1.0 - dt * diag, -dt * upper, rhs[..., None])
-    return x[..., 0]
+    if jnp.ndim(decay) > 1 or not cols:
+        lower_c, upper_c = jnp.broadcast_to(lower, u.shape), jnp.broadcast_to(upper, u.shape)
+        diag = -(lower_c + upper_c) - jnp.broadcast_to(decay * jnp.ones(nz), u.shape)
+        diag = diag.at[..., 0].add(jnp.broadcast_to(d_bot, cols)).at[..., -1].add(jnp.broadcast_to(d_top, cols))
+        x = linalg.tridiagonal_solve(-dt * lower_c, 1.0 - dt * diag, -dt * upper_c, rhs[..., None])
+        return x[..., 0]
+    d_bot, d_top = jnp.broadcast_to(d_bot, cols), jnp.broadcast_to(d_top, cols)
+    d_bot0, d_top0 = jnp.mean(d_bot), jnp.mean(d_top)
+    main = 1.0 - dt * (-(lower + upper) - decay * jnp.ones(nz))
+    main = main.at[0].add(-dt * d_bot0).at[-1].add(-dt * d_top0)
+    # per column: A_j = A_0 + c_b e_0 e_0^T + c_t e_N e_N^T
+    c_b = (-dt * (d_bot - d_bot0)).reshape(-1)
+    c_t = (-dt * (d_top - d_top0)).reshape(-1)
+    n_cols = c_b.shape[0]
+    corners = jnp.zeros((nz, 2)).at[0, 0].set(1.0).at[-1, 1].set(1.0)
+    sol = linalg.tridiagonal_solve(-dt * lower, main, -dt * upper,
+                                   jnp.concatenate([rhs.reshape(n_cols, nz).T, corners], axis=1))
+    Y, Z = sol[:, :n_cols], sol[:, n_cols:]  # A_0^-1 r_j (nz, cols); A_0^-1 [e_0, e_N] (nz, 2)
+    # Woodbury: x = y - Z w with (I + C S) w = C (y_0, y_N), S = [e_0, e_N]^T Z
+    a, b = 1.0 + c_b * Z[0, 0], c_b * Z[0, 1]
+    c, d = c_t * Z[-1, 0], 1.0 + c_t * Z[-1, 1]
+    r0, r1 = c_b * Y[0], c_t * Y[-1]
+    det = a * d - b * c
+    w0, w1 = (d * r0 - b * r1) / det, (a * r1 - c * r0) / det
+    x = Y - Z[:, :1] * w0 - Z[:, 1:] * w1
+    return x.T.reshape(u.shape)
+
 
 def lateral_diffusion_step(v, dt, *, lateral: LateralGrid, D_x, decay=0.0, source=0.0):
     """Backward-Euler step of ``dv/dt = D_x lap v - decay v + source`` for a per-column field.
