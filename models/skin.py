@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import equinox as eqx
@@ -44,6 +45,7 @@ import numpy as np
 from sim.diffusion import (
     BoundaryCondition, depth_diffusion_step, implicit_diffusion_step, lateral_diffusion_step,
 )
+from sim.driver import make_sparse_cond
 from sim.grids import DepthGrid, LateralGrid
 from models import topography
 from models.parameters import SKIN_MECHANICS_PARAMETERS, SKIN_PARAMETERS
@@ -409,6 +411,26 @@ def shift_bins(state: SkinState, params: SkinParams) -> SkinState:
     return eqx.tree_at(lambda s: (s.n, s.kappa, s.lam), state, (n_new, kap_new, lam_new))
 
 
+@lru_cache(maxsize=None)
+def _dermis_step(lateral: LateralGrid):
+    """``(remodelling, (b, dt, D_b, decay, source)) -> b_new``, one per lateral grid.
+
+    Backward Euler of ``b' = D_b lap b - (b - template) / tau``: with remodelling on, the
+    spectral lateral step; without (``D_b = 0``, the fibroblasts at rest), the same step
+    is pointwise, so the FFT pair is skipped (a :func:`sim.driver.make_sparse_cond`).
+    """
+
+    def remodel(ops):
+        b, dt, D_b, decay, source = ops
+        return lateral_diffusion_step(b, dt, lateral=lateral, D_x=D_b, decay=decay, source=source)
+
+    def relax(ops):
+        b, dt, _, decay, source = ops
+        return (b + dt * source) / (1.0 + dt * decay)
+
+    return make_sparse_cond(remodel, relax)
+
+
 # --------------------------------------------------------------------------- step
 
 def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=None) -> SkinState:
@@ -516,8 +538,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     e = e_target + (state.e - e_target) * jnp.exp(-dt / params.erythema_h)
     # remodelling needs activation above 0.1 %: no creep of b at homeostasis
     D_b = params.remodelling_um2_h * jnp.maximum(jnp.mean(f) - 1e-3, 0.0)  # lateral mean: keeps Fourier modes uncoupled
-    b = lateral_diffusion_step(state.b, dt, lateral=lat, D_x=D_b, decay=1.0 / params.relapse_h,
-                               source=params.dermis_template_um / params.relapse_h)
+    b = _dermis_step(lat)(D_b > 0, (state.b, dt, D_b, 1.0 / params.relapse_h, params.dermis_template_um / params.relapse_h))
 
     return SkinState(
         m=m_new, c=c_new, ca=ca_new, store=store, f=f, g=g, e=e, lb=lb,
