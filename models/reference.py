@@ -61,7 +61,7 @@ from scipy.integrate import solve_ivp
 from sim.diffusion import BoundaryCondition, depth_operator
 from sim.timegrid import TimeGrid
 from models.skin import (
-    UPPER_VE_FRACTION, Diagnostics, calcium_top, secretion_drive, ModelGrid, SkinParams, SkinState, barrier_resistance, diagnostics, layers_above,
+    UPPER_VE_FRACTION, Diagnostics, calcium_top, proliferation, secretion_drive, ModelGrid, SkinParams, SkinState, barrier_resistance, diagnostics, layers_above,
     shift_bins, smooth_relu, tewl_from_resistance, ve_um_per_layer,
 )
 from models.simulate import EVENT_STRIP, Schedule, apply_event, make_schedule
@@ -200,9 +200,7 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
 
     # VE chain with homeostatic feedback; outflow born into bin 0
     M = jnp.sum(s.m)
-    M_star = params.basal_flux_per_h * params.tau_ve_h
-    feedback = 2.0 / (1.0 + (M / M_star) ** params.feedback_hill)
-    P = params.basal_flux_per_h * jnp.maximum(1.0 + params.growth_factor_gain * s.g, 0.0) * feedback
+    P = proliferation(params, M, s.g)
     tau_stage = params.tau_ve_h / grid.n_stages
     inflow = jnp.concatenate([P[None], s.m[:-1] / tau_stage])
     d_m = inflow - s.m / tau_stage

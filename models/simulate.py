@@ -26,7 +26,7 @@ from sim.driver import make_sparse_cond, scan_steps
 from sim.grids import LateralGrid
 from sim.timegrid import TimeGrid, make_time_grid
 from models.skin import (
-    SECONDS_PER_HOUR, Diagnostics, calcium_top, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
+    Diagnostics, calcium_top, ModelGrid, SkinParams, SkinState, diagnostics, initial_state, shift_bins,
     skin_step, strip_top_layers, surface_um, tewl_from_resistance, barrier_resistance, ve_um_per_layer,
 )
 from models.device import (
@@ -127,7 +127,12 @@ def _grid_for(state: SkinState, grid: ModelGrid | None) -> ModelGrid:
 
 
 class _SessionConstants(NamedTuple):
-    """The few skin parameters a session needs (the gate passes these, not all of SkinParams)."""
+    """The few skin parameters a session needs (the gate passes these, not all of SkinParams).
+
+    The barrier fields carry the names of :class:`models.skin.SkinParams`, so
+    :func:`models.skin.barrier_resistance` and :func:`models.skin.tewl_from_resistance`
+    take this in place of the parameters.
+    """
 
     sc_layer_um: jax.Array
     ve_um_per_layer: jax.Array
@@ -142,19 +147,18 @@ class _SessionConstants(NamedTuple):
                    params.lipid_exponent, params.vapour_drop)
 
 
-def _session_record(fields: SessionFields, lam, k: _SessionConstants, device: DeviceParams, row: SessionSettings,
+def _session_record(fields: SessionFields, k: _SessionConstants, device: DeviceParams, row: SessionSettings,
                     grid: ModelGrid) -> tuple[SessionFields, EventRecord]:
+    """A session on the fields it touches; ``tewl_after`` is filled in by the caller."""
     new, rec = session_update(fields, k.sc_layer_um, k.ve_um_per_layer, device, row, grid)
     removed_um = rec.removed_sc_layers * k.sc_layer_um + rec.removed_ve_um
-    resistance = k.ve_resistance + jnp.sum(new.n * k.layer_resistance * jnp.exp(k.lipid_exponent * (lam - 0.5)), axis=-1)
     return new, EventRecord(
         removed_layers=jnp.mean(rec.removed_sc_layers), removed_um=jnp.mean(removed_um),
         injury_um=jnp.max(rec.removed_ve_um), exposed_fraction=rec.exposed_fraction,
-        petechiae_risk=rec.petechiae_risk, strain=rec.strain,
-        tewl_after=jnp.mean(SECONDS_PER_HOUR * k.vapour_drop / resistance))
+        petechiae_risk=rec.petechiae_risk, strain=rec.strain, tewl_after=jnp.zeros(()))
 
 
-def _strip_and_session(fields: SessionFields, lam, k: _SessionConstants, device: DeviceParams,
+def _strip_and_session(fields: SessionFields, k: _SessionConstants, device: DeviceParams,
                        row: SessionSettings, kind, strip_fraction, grid: ModelGrid) -> tuple[SessionFields, EventRecord]:
     """The event of one row on the fields it touches: a strip (masked by ``kind``), then a session."""
     is_strip = (kind == EVENT_STRIP).astype(fields.n.dtype)
@@ -167,7 +171,7 @@ def _strip_and_session(fields: SessionFields, lam, k: _SessionConstants, device:
         removed_layers=jnp.mean(strip_layers), removed_um=jnp.mean(strip_layers) * k.sc_layer_um,
         injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed,
         petechiae_risk=jnp.zeros(()), strain=jnp.zeros(()), tewl_after=jnp.zeros(()))
-    return jax.lax.cond(kind == EVENT_SESSION, lambda f: _session_record(f, lam, k, device, row, grid),
+    return jax.lax.cond(kind == EVENT_SESSION, lambda f: _session_record(f, k, device, row, grid),
                         lambda f: (f, strip_record), fields)
 
 
@@ -182,10 +186,10 @@ def _gated_event(grid: ModelGrid):
 
     def event(ops):
         fields, lam, k, device, settings, row, kind, strip_fraction, _ = ops
-        fields, record = _strip_and_session(fields, lam, k, device, settings.row(row), kind, strip_fraction[row], grid)
-        resistance = k.ve_resistance + jnp.sum(
-            fields.n * k.layer_resistance * jnp.exp(k.lipid_exponent * (lam - 0.5)), axis=-1)
-        return fields, record, SECONDS_PER_HOUR * k.vapour_drop / resistance
+        fields, record = _strip_and_session(fields, k, device, settings.row(row), kind, strip_fraction[row], grid)
+        tewl = tewl_from_resistance(k, barrier_resistance(k, fields.n, lam))
+        record = record._replace(tewl_after=jnp.where(kind == EVENT_SESSION, jnp.mean(tewl), 0.0))
+        return fields, record, tewl
 
     def no_event(ops):
         return ops[0], _no_record(), ops[-1]
@@ -285,7 +289,7 @@ def untreated_schedule(days: float, dt_h: float, grid: ModelGrid) -> tuple[TimeG
 
 def with_references(state: SkinState, params: SkinParams) -> SkinParams:
     """Set the homeostatic references (per column) from a spun-up ``state``."""
-    tewl = tewl_from_resistance(params, barrier_resistance(params, state.n, state.lam))
+    tewl = column_tewl(state, params)
     H = jnp.mean(ve_um_per_layer(params) * jnp.sum(state.m, axis=-1))
     ca_top = calcium_top(params, state.ca, tewl, H, state.ca.shape[-1])
     return eqx.tree_at(

@@ -328,6 +328,16 @@ def calcium_top(params: SkinParams, ca, tewl, H, nz: int):
     return gamma * ca[..., -1] / (gamma + beta)
 
 
+def proliferation(params: SkinParams, M, g):
+    """Basal proliferation ``P = P_0 max(1 + G g, 0) 2 / (1 + (M / M*)^h)`` (layers/h), ``M* = P_0 tau_VE``.
+
+    ``M``: VE content per column (layer equivalents), ``g``: growth factor; shape ``L``.
+    """
+    M_star = params.basal_flux_per_h * params.tau_ve_h
+    feedback = 2.0 / (1.0 + (M / M_star) ** params.feedback_hill)
+    return params.basal_flux_per_h * jnp.maximum(1.0 + params.growth_factor_gain * g, 0.0) * feedback
+
+
 def secretion_drive(params: SkinParams, ca_top):
     """Lamellar-body secretion drive ``D = ((1 - Ca_top / Ca_top*)+)^p`` (smooth positive part).
 
@@ -510,9 +520,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
 
     # 7. VE renewal: homeostatic feedback, exact chain, birth of a cohort
     M = jnp.sum(state.m, axis=-1)
-    M_star = params.basal_flux_per_h * params.tau_ve_h
-    feedback = 2.0 / (1.0 + (M / M_star) ** params.feedback_hill)
-    P = params.basal_flux_per_h * jnp.maximum(1.0 + params.growth_factor_gain * state.g, 0.0) * feedback
+    P = proliferation(params, M, state.g)
     m_new, outflow = erlang_chain_step(state.m, P, params.tau_ve_h / grid.n_stages, dt)
     m_new = lateral_diffusion_step(m_new, dt, lateral=lat, D_x=params.ve_lateral_diff_um2_h)
     n0 = n[..., 0] + outflow
@@ -588,9 +596,7 @@ def diagnostics(state: SkinState, params: SkinParams, grid: ModelGrid, tewl_fiel
     tewl = tewl_from_resistance(params, barrier_resistance(params, state.n, state.lam)) if tewl_field is None else tewl_field
     ra, rq, rz, depth = topography.roughness(surface_um(state, params), grid.lateral, params.fine_line_weights)
     M = jnp.sum(state.m, axis=-1)
-    M_star = params.basal_flux_per_h * params.tau_ve_h
-    feedback = 2.0 / (1.0 + (M / M_star) ** params.feedback_hill)
-    P = params.basal_flux_per_h * jnp.maximum(1.0 + params.growth_factor_gain * state.g, 0.0) * feedback
+    P = proliferation(params, M, state.g)
     lipid = jnp.sum(state.n * state.lam, axis=-1) / jnp.maximum(n_tot, 1e-9)
     fields = jnp.stack(jnp.broadcast_arrays(
         tewl, n_tot, M, state.e, jnp.mean(state.c, axis=-1),
