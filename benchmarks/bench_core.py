@@ -1,18 +1,18 @@
-"""Speed and memory of the core simulator (issue 2), and the scan against the BDF reference.
+"""Speed and memory of the core simulator, and the scan against the BDF reference.
 
 1. A 12-week (84-day) untreated run of the default 1-D transect (256 columns, 5 mm,
-   dt 1 h, nz 12, forearm profile) through ``models.simulate.simulate``: compile time
+   dt 1 h, nz 12, forearm profile) through ``models.simulate``: compile time
    (ahead-of-time ``lower`` + ``compile``), run time after compilation (minimum over
    repeats), peak memory of the process (``resource.getrusage`` maximum RSS; XLA's own
    buffers are invisible to ``tracemalloc``, so the RSS is the honest number) and XLA's
    static buffer estimate (``compiled.memory_analysis()``). Measured in a fresh child
    process after the homeostatic state has been cached, so the spin-up is not counted.
-   Targets (issue 2, on the 2-core CI machine): <= 1 s run, <= 20 s compile, < 1 GiB.
+   Targets (on the 2-core CI machine): <= 1 s run, <= 20 s compile, < 1 GiB.
    The CPU time of the process (all threads) is printed beside the wall-clock times: on
    a machine shared with other jobs it bounds what the run costs on an idle one.
 2. The same 12 weeks on a single column, with a 90 % tape strip at day 1 (so there is
    something to get right), through the scan and through the BDF reference
-   (:func:`models.reference.solve_column_bdf`) at a range of tolerances. Accuracy =
+   (:func:`models.solve_column_bdf`) at a range of tolerances. Accuracy =
    the largest relative error of TEWL, SC layers and calcium_top at the 6-hourly save
    points against a tight BDF solution (rtol 1e-10). The speed ratio compares the scan
    with the loosest BDF tolerance that is at least as accurate as the scan (run times
@@ -31,7 +31,10 @@ import subprocess
 import sys
 import time
 
+import jax
 import numpy as np
+
+jax.config.update("jax_enable_x64", True)  # a process entry point: 64-bit floats (see sim)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRANSECT = {"skin": "forearm", "grid": {"lateral": "1d", "n": 256, "width_mm": 5.0, "dt_hours": 1.0, "nz": 12},
@@ -44,15 +47,14 @@ GIB = 1024**3
 
 
 def _prepare(config):
-    from experiments import runner
+    from experiments import _run as runner
     from experiments.config import load_run_config
 
     resolved = load_run_config(config)
     try:
         return runner.prepare(resolved), None
     except RuntimeError as exc:  # the spin-up drift check: time the unchecked state, say so
-        from models.simulate import make_schedule, spin_up
-        from models.skin import make_params
+        from models import make_params, make_schedule, spin_up
 
         grid = runner.model_grid(resolved)
         state0, params, _ = spin_up(make_params(resolved.skin, grid, resolved.seed), grid, resolved.grid.dt_hours)
@@ -66,7 +68,7 @@ def measure_transect(repeats: int) -> dict:
     """Child-process part: compile and run the 84-day transect; report times and memory."""
     import jax
 
-    from models.simulate import simulate
+    from models import simulate
 
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     prep, note = _prepare(TRANSECT)
@@ -103,8 +105,7 @@ def measure_transect(repeats: int) -> dict:
 def column_vs_bdf(repeats: int, rtols=(1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)) -> dict:
     import jax
 
-    from models.reference import solve_column_bdf
-    from models.simulate import simulate
+    from models import simulate, solve_column_bdf
 
     prep, note = _prepare(COLUMN)
     save = np.concatenate([[0], 1 + np.flatnonzero(prep.tgrid.save)])

@@ -1,6 +1,6 @@
 """Cost of the device: a 12-week weekly course against the untreated run of the same length.
 
-Target (issue 3): on the default 1-D transect (256 columns, 5 mm, dt 1 h) the course
+Target: on the default 1-D transect (256 columns, 5 mm, dt 1 h) the course
 runs within 1.5x the time of the untreated 84-day run. Sessions are ``lax.cond``
 branches, skipped at run time on the steps without a session; the extra cost is the
 sessions themselves plus the refined steps after each. Under ``vmap`` the cond becomes
@@ -20,7 +20,9 @@ import time
 import jax
 import numpy as np
 
-from experiments import runner
+jax.config.update("jax_enable_x64", True)  # a process entry point: 64-bit floats (see sim)
+
+from experiments import _run as runner
 from experiments.config import load_run_config
 
 
@@ -38,8 +40,7 @@ def prepared(resolved):
         return runner.prepare(resolved)
     except RuntimeError as exc:  # spin-up drift check of the homeostasis cache
         print(f"note: {exc}; using the unchecked spin-up state for timing")
-        from models.simulate import make_schedule, spin_up
-        from models.skin import make_params
+        from models import make_params, make_schedule, spin_up
 
         grid = runner.model_grid(resolved)
         state0, params, _ = spin_up(make_params(resolved.skin, grid, resolved.seed), grid, resolved.grid.dt_hours)
@@ -68,7 +69,7 @@ def main(argv=None) -> None:
     ap.add_argument("--lateral", default="1d")
     ap.add_argument("--n", type=int, default=256)
     args = ap.parse_args(argv)
-    from models.simulate import simulate
+    from models import simulate
 
     course, plain = configs(args.lateral, args.n)
     runs = {"untreated": prepared(plain), "course": prepared(course)}
@@ -93,8 +94,8 @@ def main(argv=None) -> None:
         n_steps = max(p.tgrid.n_steps for p in runs.values())
         n_events = max(runner.scenario_size(r)[1] for r in (course, plain))
         batched = {}
-        from sim.timegrid import pad_time_grid
-        from models.simulate import make_schedule
+        from sim import pad_time_grid
+        from models import make_schedule
 
         for name in ("untreated", "course"):
             base = runs[name]

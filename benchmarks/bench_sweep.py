@@ -1,6 +1,6 @@
 """Sweep throughput: the main job, 1,000 single columns, Dask scaling, and the batch-call form.
 
-Run from the repository root (numbers in the closing note of issue 4)::
+Run from the repository root (numbers in docs/sweeps.md)::
 
     python benchmarks/bench_sweep.py columns            # 1,000 single-column scenarios (target <= 60 s incl. compilation)
     python benchmarks/bench_sweep.py main               # configs/sweeps/frequency_intensity.yaml: 5 x 5 x 4 on the 1-D transect
@@ -89,9 +89,11 @@ def timed_sweep(spec, **kw) -> dict:
 
 def warm_spin_up(spec) -> None:
     """Compute (or load) the cached spin-ups the sweep needs, outside the timings."""
-    from experiments.runner import prepare
+    from experiments._jaxconfig import enable_x64
+    from experiments._run import prepare
     from experiments.sweep import load_sweep
 
+    enable_x64()
     plan = load_sweep(spec)
     seen = set()
     for r in plan.scenarios:
@@ -162,19 +164,21 @@ def bench_scaling(samples: int = 512) -> dict:
 def bench_width() -> dict:
     """Inside one batch call: all scenarios vmapped vs one at a time (lax.map)."""
     import jax
-    import numpy as np
 
-    from experiments import runner
-    from experiments.sweep import _group_key, _stack, load_sweep, scenario_lengths, simulate_batch
+    from experiments._jaxconfig import enable_x64
+    from experiments._run import prepare
+    from experiments.sweep import load_sweep, scenario_lengths, simulate_batch
+    from experiments.sweep._batch import group_key, stack
 
+    enable_x64()
     out = {}
     for label, grid, batch in (("column", {"lateral": "column"}, 64), ("1d n=32", {"lateral": "1d", "n": 32}, 8)):
         spec = {"base": {**COLUMN_BASE, "grid": grid}, "mode": "lhs", "samples": batch, "seed": 1,
                 "axes": {"protocol.interval_days": {"min": 2, "max": 21}, "protocol.settings.vacuum_kpa": {"min": 5, "max": 50}}}
         plan = load_sweep(spec)
-        lengths = scenario_lengths(plan.scenarios)
-        preps = [runner.prepare(r, *lengths[_group_key(r)]) for r in plan.scenarios]
-        args = [_stack([p.state0 for p in preps]), _stack([p.params for p in preps]), _stack([p.schedule for p in preps])]
+        lengths = scenario_lengths(plan.scenarios, plan.run_plans)
+        preps = [prepare(r, *lengths[group_key(p)], plan=p) for r, p in zip(plan.scenarios, plan.run_plans)]
+        args = [stack([p.state0 for p in preps]), stack([p.params for p in preps]), stack([p.schedule for p in preps])]
         g = preps[0].grid
         for width, name in ((None, "vmap"), (1, "one at a time")):
             t = time.perf_counter()

@@ -1,7 +1,11 @@
 """The ``epiturn`` command line (typer).
 
-Bad input (a config problem, a missing file, an unknown name) ends the command with one
-line ``error: ...`` on stderr and exit code 2, never a traceback.
+Bad input (a config problem, a missing file, an unknown name, a store or cluster that
+cannot be used) ends the command with one line ``error: ...`` on stderr and exit code 2,
+never a traceback; a computation that fails (:class:`experiments.errors.SimulationError`)
+ends it with one line and exit code 1. The library's errors name the keyword argument at
+fault (``parameter``); :data:`FLAGS` translates it into this command line's flag
+(:func:`experiments.errors.for_command_line`). ``main`` sets 64-bit floats for the process.
 """
 
 from __future__ import annotations
@@ -15,10 +19,26 @@ import typer
 import yaml
 
 from experiments.config import ConfigError, list_devices, load_device, load_run_config
+from experiments.errors import EpiturnError, SimulationError, for_command_line
+from experiments._jaxconfig import enable_x64
 
-__all__ = ["app", "main"]
+__all__ = ["FLAGS", "app", "main"]
 
 EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+# keyword argument of the library (EpiturnError.parameter) -> the flag or argument of this command line
+FLAGS = {
+    "output": "-o/--output",
+    "overrides": "--set",
+    "cluster": "--cluster",
+    "scheduler": "--scheduler",
+    "resume": "--resume",
+    "batch_size": "--batch-size",
+    "kind": "--kind",
+    "outcome": "--outcome",
+    "result": "RESULT",
+}
 
 app = typer.Typer(
     name="epiturn",
@@ -33,21 +53,29 @@ app.add_typer(config_app, name="config")
 SET_HELP = "Override a config value: dotted.path=value (YAML value), e.g. protocol.interval_days=7. Repeatable."
 
 
-def fail(message: str) -> None:
-    """Print ``error: message`` (one line) on stderr and exit with code 2."""
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    """Print ``error: message`` (one line) on stderr and exit with ``code`` (2: bad input)."""
     typer.echo("error: " + " ".join(str(message).split()), err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(code)
+
+
+def message(exc: Exception) -> str:
+    """The one-line message of ``exc`` in this command line's words (flags, not keywords)."""
+    return for_command_line(exc, FLAGS) if isinstance(exc, EpiturnError) else str(exc)
 
 
 def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn bad-input exceptions of a command into a one-line error and exit code 2."""
+    """Turn bad-input exceptions of a command into a one-line error and exit code 2
+    (a failed computation: exit code 1)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
-            fail(str(exc))
+        except SimulationError as exc:
+            fail(message(exc), EXIT_FAILED)
+        except (EpiturnError, ConfigError) as exc:
+            fail(message(exc))
         except FileNotFoundError as exc:
             fail(f"{exc.filename or exc}: file not found")
         except IsADirectoryError as exc:
@@ -66,18 +94,14 @@ def run(
     set_: List[str] = typer.Option([], "--set", help=SET_HELP),
 ) -> None:
     """Simulate one scenario and write the result as NetCDF."""
+    import experiments
+    from experiments import storage
+
     resolved = load_run_config(config, set_)
     out = output if output is not None else Path("results") / f"{config.stem}.nc"
-
-    from experiments.output import write_netcdf
-    from experiments.provenance import provenance_attrs
-    from experiments.runner import run_config
-
-    dataset = run_config(resolved)
-    for key, value in provenance_attrs(resolved).items():
-        dataset.attrs.setdefault(key, value)
+    dataset = experiments.run(resolved)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_netcdf(dataset, out)
+    storage.write_netcdf(dataset, out)
     typer.echo(f"wrote {out}")
 
 
@@ -128,12 +152,6 @@ def devices() -> None:
     Console(width=max(Console().width, 140)).print(table)
 
 
-def _runtime_failure(message: str) -> None:
-    """One line on stderr, exit code 1: the computation failed (the input was valid)."""
-    typer.echo("error: " + " ".join(str(message).split()), err=True)
-    raise typer.Exit(1)
-
-
 @app.command()
 @guarded
 def sweep(
@@ -159,14 +177,17 @@ def sweep(
         dataset = run_sweep(plan, out, resume=resume, cluster=cluster, scheduler=scheduler, batch_size=batch_size,
                             progress=True, report=report, echo=typer.echo)
     except RuntimeError as exc:  # the model failed (e.g. a spin-up that did not converge): not bad input
-        _runtime_failure(f"sweep stopped: {exc}" + (f"; the batches done so far are kept in {out} (continue with --resume)" if out.exists() else ""))
+        if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
+            raise  # a cluster that cannot be reached: bad input, as the guard says
+        kept = f"; the batches done so far are kept in {out} (continue with --resume)" if out.exists() else ""
+        fail(f"sweep stopped: {message(exc)}{kept}", EXIT_FAILED)
     if report.computed_batches:
         where = "in-process" if report.executor == "in-process" else f"on {report.executor}"
         typer.echo(f"ran {report.computed_batches} batches ({report.batch_size} scenarios each) in {report.wall_s:.1f} s "
                    f"{where}; {report.reused_batches} batches were already done")
     typer.echo(f"wrote {out}")
     if plots:
-        from experiments.plots import plot_result
+        from experiments.report import plot_result
 
         figdir = figures if figures is not None else out.with_name(out.stem + "_figures")
         files, notes = plot_result(dataset, None, figdir)
@@ -186,14 +207,15 @@ def compare(
     from rich.console import Console
     from rich.table import Table
 
-    from experiments.compare import compare_configs
-    from experiments.plots import plot_compare
+    from experiments.report import compare_configs, plot_compare
 
     outdir = output if output is not None else Path("results") / "compare"
     try:
         result = compare_configs(configs, outdir, set_)
     except RuntimeError as exc:  # the model failed (non-finite values, spin-up): not bad input
-        _runtime_failure(f"compare stopped: {exc}")
+        if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
+            raise
+        fail(f"compare stopped: {message(exc)}", EXIT_FAILED)
     table = Table(title="Outcomes side by side")
     table.add_column("", no_wrap=True, style="bold")
     table.add_column("units", no_wrap=True)
@@ -224,13 +246,15 @@ def plot(
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Outcome of the heat map (default: a standard set)."),
 ) -> None:
     """Write figures (PNG and SVG) of a run or a sweep."""
-    from experiments.plots import plot_result
+    from experiments.report import plot_result
     from experiments.storage import open_result
 
     dataset = open_result(result)
     outdir = output if output is not None else result.with_name(result.stem + "_figures")
     try:
         files, notes = plot_result(dataset, kind or None, outdir, outcome)
+    except EpiturnError:
+        raise  # the guard names the flag
     except ValueError as exc:
         fail(str(exc))
     for note in notes:
@@ -241,7 +265,8 @@ def plot(
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point of the ``epiturn`` console script."""
+    """Entry point of the ``epiturn`` console script (64-bit floats for the whole process)."""
+    enable_x64()
     app(args=argv if argv is not None else sys.argv[1:], prog_name="epiturn")
 
 

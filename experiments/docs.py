@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from models.parameters import SKIN_PARAMETERS
 from experiments.config import load_yaml, locate_profile
+from models import SKIN_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"

@@ -1,4 +1,4 @@
-"""Literature validation: run the calibration experiments of ``validation/targets.md``.
+"""Literature validation: run the calibration experiments of docs/validation.md.
 
 Each file in ``configs/validation/`` describes one validation experiment::
 
@@ -6,7 +6,7 @@ Each file in ``configs/validation/`` describes one validation experiment::
     description: ...
     experiment: barrier_disruption     # a measurement protocol, see EXPERIMENTS
     profiles: [forearm]                # optional; default: the run config's skin
-    run: {...}                         # a run config (interface.md); skin replaced per profile
+    run: {...}                         # a run config (docs/interface.md); skin replaced per profile
     strip: {day: 1, to_tewl_g_m2_h: 20}   # barrier_disruption only: how the barrier is broken
     checks:                            # what the measurements must show
       - id: T7
@@ -29,8 +29,8 @@ experiment (``{profile: {quantity: value}}``), which the tests in ``tests/valida
 assert on.
 
 Experiments (what is measured, and how). Every run goes through
-:func:`models.simulate.simulate` on the config's grid, from the cached homeostatic state
-of :func:`experiments.runner.prepare` (the same pipeline as :func:`experiments.run`), cut
+:func:`models.simulate` on the config's grid, from the cached homeostatic state
+of :func:`experiments._run.prepare` (the same pipeline as :func:`experiments.run`), cut
 into pieces of :data:`PIECE_STEPS` steps by :func:`run_steps` so that every step is kept
 and all experiments on a grid share one compiled scan.
 
@@ -41,7 +41,7 @@ and all experiments on a grid share one compiled scan.
     shedding (their survival along the age characteristics of the steady state, the
     analogue of the dansyl-chloride method). The VE renewal time is measured by a pulse
     label: cells entering maturation stage 1 during one hour are followed through the
-    model's own maturation kernel (:func:`models.skin.erlang_chain_step`), and their mean
+    model's own maturation kernel (:func:`models.erlang_chain_step`), and their mean
     arrival time in the SC is ``ve_renewal_days``; ``ve_renewal_days_steady`` is the
     steady-state VE cell content over the measured production rate.
 
@@ -77,11 +77,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments.config import ConfigError, load_run_config, load_yaml, ResolvedRunConfig
-from experiments.runner import prepare, Prepared
-from models.simulate import simulate
-from models.skin import (
-    barrier_resistance, erlang_chain_step, strip_top_layers, tewl_from_resistance,
-)
+from experiments._run import prepare, Prepared
+from models import HOURS_PER_DAY, barrier_tewl, erlang_chain_step, simulate, strip_top_layers
 
 __all__ = [
     "VALIDATION_DIR", "EXPERIMENTS", "ValidationConfig", "load_validation_config",
@@ -89,7 +86,6 @@ __all__ = [
 ]
 
 VALIDATION_DIR = Path(__file__).resolve().parents[1] / "configs" / "validation"
-HOURS_PER_DAY = 24.0
 
 RELATIONS = ("within", "at_least", "at_most", "less_than", "greater_than")
 TOLERANCE_KINDS = ("plus_minus", "relative", "range")
@@ -206,7 +202,7 @@ def load_validation_config(source: str | Path | Mapping[str, Any]) -> Validation
         raise _fail("experiment", experiment, "is not a validation experiment", ", ".join(EXPERIMENTS), file)
     run = raw.get("run")
     if not isinstance(run, Mapping) or "skin" not in run and "profiles" not in raw:
-        raise _fail("run", run, "is not a run config", "a run config mapping (interface.md) with a skin", file)
+        raise _fail("run", run, "is not a run config", "a run config mapping (docs/interface.md) with a skin", file)
     run = dict(run)
     skin = run.get("skin")
     default = skin if isinstance(skin, str) else str((skin or {}).get("name") or "custom")
@@ -281,7 +277,7 @@ class StepSeries:
     """Per-step lateral-mean readouts of one run and the full state at some times.
 
     ``time_h``: shape ``(N + 1,)``, the initial state first; ``series[name]`` the same
-    shape (the :class:`models.skin.Diagnostics` fields plus the cumulative
+    shape (the :class:`models.Diagnostics` fields plus the cumulative
     ``desquamated`` and ``produced`` layers); ``states[t]`` the state at the grid node
     ``t`` (h).
     """
@@ -299,7 +295,7 @@ def run_steps(prep: Prepared, keep_states_h: Iterable[float] = (), piece_steps: 
 
     The schedule is cut at the grid nodes nearest to ``keep_states_h`` and further into
     pieces of at most ``piece_steps`` steps; every piece is padded with inert zero-length
-    steps to exactly ``piece_steps`` and run by :func:`models.simulate.simulate`, the
+    steps to exactly ``piece_steps`` and run by :func:`models.simulate`, the
     final state of one piece starting the next. All runs on one grid therefore share one
     compiled scan, whatever their duration and events.
     """
@@ -350,7 +346,7 @@ def ve_pulse_label(prep: Prepared, dt_h: float = 1.0, days: float = 80.0) -> flo
     grid, params = prep.grid, prep.params
     steps = int(round(days * HOURS_PER_DAY / dt_h))
     K = grid.n_stages
-    tau_stage = jnp.mean(params.tau_ve_h) / K
+    tau_stage = jnp.mean(params.ve_transit_hours) / K
 
     def step(m, P):
         m_new, out = erlang_chain_step(m, P, tau_stage, dt_h)
@@ -376,9 +372,9 @@ def cohort_shedding_age_days(prep: Prepared) -> float:
     boundary, so bin ``i >= 1`` holds the cohort born ``i - 1`` to ``i`` bins ago; ``S`` is
     taken at the bin middles and the age where it crosses 1/2 is interpolated.
     """
-    n = np.asarray(prep.state0.n, dtype=float).reshape(-1, prep.grid.n_bins).mean(axis=0)
+    n = np.asarray(prep.state0.sc_layers, dtype=float).reshape(-1, prep.grid.n_bins).mean(axis=0)
     width = prep.grid.bin_width_h
-    birth = float(np.mean(np.asarray(prep.params.basal_flux_per_h))) * width
+    birth = float(np.mean(np.asarray(prep.params.basal_flux_layers_per_hour))) * width
     survival = n[1:] / birth
     ages = (np.arange(1, n.size) - 0.5) * width
     below = np.flatnonzero(survival < 0.5)
@@ -406,7 +402,7 @@ def measure_homeostasis(resolved: ResolvedRunConfig) -> dict[str, float]:
         return float(np.trapezoid(s[name], t) / (t[-1] - t[0]))
 
     layers = mean("sc_layers")
-    ve_layers = float(np.mean(np.sum(np.asarray(prep.state0.m), axis=-1)))
+    ve_layers = float(np.mean(np.sum(np.asarray(prep.state0.ve_cells), axis=-1)))
     return {
         "sc_layers": layers,
         "sc_thickness_um": mean("sc_thickness_um"),
@@ -429,11 +425,11 @@ def strip_fraction_for_tewl(prep: Prepared, tewl_target: float) -> float:
     ``f``; solved by bisection to 1e-10. Raises ``ValueError`` when the target lies
     outside [baseline TEWL, fully stripped TEWL].
     """
-    n, lam = prep.state0.n, prep.state0.lam
+    n, lam = prep.state0.sc_layers, prep.state0.sc_lipid
 
     def tewl(f: float) -> float:
         n_left, _ = strip_top_layers(n, f * jnp.sum(n, axis=-1))
-        return float(jnp.mean(tewl_from_resistance(prep.params, barrier_resistance(prep.params, n_left, lam))))
+        return float(jnp.mean(barrier_tewl(prep.params, n_left, lam)))
 
     lo_t, hi_t = tewl(0.0), tewl(1.0)
     if not lo_t < tewl_target <= hi_t:
@@ -456,8 +452,8 @@ def _first_time(t, mask) -> float:
 
 def _lipid_halves(state, n_bins: int) -> tuple[float, float, float]:
     """Layer-weighted lipid of the lower (younger) and upper halves of the SC, and its layers."""
-    n = np.asarray(state.n, dtype=float).reshape(-1, n_bins)
-    lam = np.asarray(state.lam, dtype=float).reshape(-1, n_bins)
+    n = np.asarray(state.sc_layers, dtype=float).reshape(-1, n_bins)
+    lam = np.asarray(state.sc_lipid, dtype=float).reshape(-1, n_bins)
     total = n.sum(axis=1, keepdims=True)
     below = np.cumsum(n, axis=1) - n  # layers younger than (below) each cohort
     # share of each cohort lying in the lower half (by layers, from the bottom)
@@ -483,8 +479,7 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
         key = "to_tewl_g_m2_h" if "to_tewl_g_m2_h" in strip else "to_tewl_ratio"
         target = float(strip[key])
         if key == "to_tewl_ratio":
-            target *= float(np.mean(np.asarray(tewl_from_resistance(base.params, barrier_resistance(
-                base.params, base.state0.n, base.state0.lam)))))
+            target *= float(np.mean(np.asarray(barrier_tewl(base.params, base.state0.sc_layers, base.state0.sc_lipid))))
         try:
             fraction = strip_fraction_for_tewl(base, target)
         except ValueError as exc:
@@ -529,7 +524,7 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
         out["cytokine_24h_of_peak"] = _at(t, c, 24.0) / peak
 
     # T9: lamellar-body secretion (store emptied), relative to the homeostatic store
-    lb = s["lb_store"]
+    lb = s["lamellar_body_store"]
     lb0 = float(lb[pre])
     out["lb_store_baseline"] = lb0
     out["lb_secreted_15min"] = (lb0 - _at(t, lb, 0.25)) / lb0
@@ -570,9 +565,9 @@ def _nearest(states: Mapping[float, Any], t: float):
 
 def _lipid_halves_after_strip(prep: Prepared, state_before, fraction: float) -> tuple[float, float, float]:
     """Lipid halves of the SC just after a strip of ``fraction`` (it only removes layers)."""
-    n = state_before.n
+    n = state_before.sc_layers
     n_left, _ = strip_top_layers(n, fraction * jnp.sum(n, axis=-1))
-    return _lipid_halves(eqx.tree_at(lambda st: st.n, state_before, n_left), prep.grid.n_bins)
+    return _lipid_halves(eqx.tree_at(lambda st: st.sc_layers, state_before, n_left), prep.grid.n_bins)
 
 
 # experiment name -> measurement(resolved run config, validation config) -> {quantity: value}

@@ -1,32 +1,43 @@
 """Numerics core of epiturn: grids, implicit diffusion, time grids and the scan driver.
 
-``sim`` knows no biology. It offers
+``sim`` knows no biology. It offers (one concern per private module, every public name
+re-exported here)
 
-* :mod:`sim.grids` -- lateral grids (single column, periodic 1-D transect, periodic
-  2-D patch) and a cell-centred depth grid;
-* :mod:`sim.diffusion` -- one backward-Euler step of reaction-diffusion with linear
-  decay, implicit in depth and laterally (lateral FFT x tridiagonal solve in depth),
-  with Neumann, Robin or Dirichlet conditions at the two depth faces;
-* :mod:`sim.timegrid` -- a schedule-aware time grid (refined after events, save points
-  and age-bin shifts on grid nodes, padded for batching);
-* :mod:`sim.driver` -- one ``lax.scan`` over a pure step function.
+* grids (``sim._grids``) -- :class:`LateralGrid` (single column, periodic 1-D transect,
+  periodic 2-D patch) and a cell-centred :class:`DepthGrid`;
+* diffusion (``sim._diffusion``) -- one backward-Euler step of reaction-diffusion with
+  linear decay, implicit in depth and laterally (lateral FFT x tridiagonal solve in
+  depth), with Neumann, Robin or Dirichlet conditions at the two depth faces
+  (:func:`implicit_diffusion_step`, :func:`depth_diffusion_step`,
+  :func:`lateral_diffusion_step`, :func:`depth_operator`); first order in time,
+  unconditionally stable; second order in depth, spectral laterally;
+* time grids (``sim._timegrid``) -- a schedule-aware :class:`TimeGrid` (refined after
+  events, save points and age-bin shifts on grid nodes, padded for batching);
+* the driver (``sim._driver``) -- :func:`trajectory`, one ``lax.scan`` over a pure step
+  with a post-process hook that makes each step's output, and
+  :func:`make_sparse_cond`, a conditional for rare branches that stays cheap under
+  ``vmap``.
 
-64-bit floats are enabled here, at import: cell conservation is checked to round-off
-and the stiff diffusion solves lose digits in float32 (see docs/model.md, "Numerics").
+64-bit floats: cell conservation is checked to round-off and the stiff diffusion solves
+lose digits in float32 (see docs/numerics.md), so runs need
+``jax.config.update("jax_enable_x64", True)``. Importing ``sim`` does not change that
+setting: a process enables it where it starts (the ``experiments`` entry points, the
+test suite's ``tests/conftest.py``); :func:`models.make_params` refuses to build
+parameters without it.
 """
 
-import jax
-
-jax.config.update("jax_enable_x64", True)
-
-from sim.grids import DepthGrid, LateralGrid  # noqa: E402
-from sim.diffusion import BoundaryCondition, depth_diffusion_step, depth_operator, implicit_diffusion_step, lateral_diffusion_step  # noqa: E402
-from sim.timegrid import TimeGrid, make_time_grid, pad_time_grid, pad_time_grids  # noqa: E402
-from sim.driver import scan_steps  # noqa: E402
+from sim._grids import LATERAL_KINDS, DepthGrid, LateralGrid
+from sim._diffusion import (
+    BC_KINDS, BoundaryCondition, depth_diffusion_step, depth_operator, implicit_diffusion_step, lateral_diffusion_step,
+)
+from sim._timegrid import TimeGrid, make_time_grid, pad_time_grid, pad_time_grids
+from sim._driver import make_sparse_cond, trajectory
 
 __all__ = [
+    "LATERAL_KINDS",
     "DepthGrid",
     "LateralGrid",
+    "BC_KINDS",
     "BoundaryCondition",
     "implicit_diffusion_step",
     "lateral_diffusion_step",
@@ -36,5 +47,6 @@ __all__ = [
     "make_time_grid",
     "pad_time_grid",
     "pad_time_grids",
-    "scan_steps",
+    "trajectory",
+    "make_sparse_cond",
 ]

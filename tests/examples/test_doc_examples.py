@@ -80,7 +80,32 @@ def barrier_recovery_claims(stdout: str, files: list[Path]) -> None:
     assert aged[0] < young[0] and aged[1] < young[1], (young, aged)
 
 
-CLAIMS = {"barrier_recovery": barrier_recovery_claims}
+def model_api_claims(stdout: str, files: list[Path]) -> None:
+    """The docstring: a deeper strip raises TEWL higher; every vmapped run is finite (status 0)."""
+    assert [f.name for f in files] == ["model_api.png"]
+    rows = re.findall(r"^\s+(\d+)% of the SC: ([\d.]+) g m-2 h-1 \(status (\d+)\)$", stdout, flags=re.M)
+    assert [int(r[0]) for r in rows] == [30, 60, 90], stdout
+    peaks = [float(r[1]) for r in rows]
+    assert peaks == sorted(peaks) and peaks[0] < peaks[-1], peaks
+    baseline = float(re.search(r"TEWL at homeostasis: ([\d.]+)", stdout).group(1))
+    assert baseline < peaks[0], (baseline, peaks)
+    assert {r[2] for r in rows} == {"0"}, rows
+
+
+def sweep_from_python_claims(stdout: str, files: list[Path]) -> None:
+    """The docstring: at each interval more vacuum removes more and costs more irritation."""
+    assert [f.name for f in files] == ["sweep.zarr", "sweep_removal.png"]
+    rows = re.findall(r"^\s*([\d.]+) kPa\s+([\d.]+) d\s+([\d.]+) um\s+([\d.]+) d$", stdout, flags=re.M)
+    assert len(rows) == 6, stdout
+    for interval in {r[1] for r in rows}:
+        cells = sorted((float(v), float(rem), float(b)) for v, i, rem, b in rows if i == interval)
+        removed, burden = [c[1] for c in cells], [c[2] for c in cells]
+        assert removed == sorted(removed) and removed[0] < removed[-1], cells
+        assert burden == sorted(burden), cells
+
+
+CLAIMS = {"barrier_recovery": barrier_recovery_claims, "model_api": model_api_claims,
+          "sweep_from_python": sweep_from_python_claims}
 
 
 # --------------------------------------------------------------------------- tests
@@ -106,7 +131,12 @@ def test_example_runs_and_writes_what_it_says(path, tmp_path):
     assert files, f"{path.name} printed no 'wrote PATH' line:\n{proc.stdout}"
     for f in files:
         f = f if f.is_absolute() else tmp_path / "work" / f
-        assert f.is_file() and f.stat().st_size > 1000, f
+        if f.suffix == ".zarr":  # a store is a folder: it must open as a finished sweep
+            import xarray as xr
+
+            assert xr.open_zarr(f).attrs.get("sweep_complete") == 1, f
+        else:
+            assert f.is_file() and f.stat().st_size > 1000, f
         assert out in f.resolve().parents, f"{f} is not in the output folder {out}"
         if f.suffix == ".png":
             width, height = png_size(f)

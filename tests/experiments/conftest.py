@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models.parameters import SKIN_PARAMETERS
+from models import SKIN_PARAMETERS
 
 
 def midpoint_parameters() -> dict[str, dict]:

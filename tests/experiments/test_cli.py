@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -92,20 +91,23 @@ def test_missing_config_file(tmp_path):
 
 
 def test_run_writes_netcdf(treated, write_config, tmp_path, monkeypatch):
-    """`run` resolves, calls experiments.runner.run_config and experiments.output.write_netcdf."""
+    """`run` resolves, calls experiments.run and experiments.storage.write_netcdf."""
+    import experiments
+    from experiments import storage
+
     xr = pytest.importorskip("xarray")
     calls = {}
 
-    def run_config(resolved):
+    def run(resolved):
         calls["resolved"] = resolved
-        return xr.Dataset({"tewl": ("time", [1.0, 2.0])}, coords={"time": [0.0, 1.0]})
+        return xr.Dataset({"tewl": ("time", [1.0, 2.0])}, coords={"time": [0.0, 1.0]}, attrs={"config_hash": resolved.hash})
 
     def write_netcdf(ds, path):
         calls["attrs"] = dict(ds.attrs)
         Path(path).write_text("fake netcdf")
 
-    monkeypatch.setitem(sys.modules, "experiments.runner", types.SimpleNamespace(run_config=run_config))
-    monkeypatch.setitem(sys.modules, "experiments.output", types.SimpleNamespace(write_netcdf=write_netcdf))
+    monkeypatch.setattr(experiments, "run", run)
+    monkeypatch.setattr(storage, "write_netcdf", write_netcdf)
     path = write_config(treated, "course.yaml")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["run", str(path), "--set", "protocol.sessions=2"])

@@ -9,17 +9,25 @@ import pytest
 import yaml
 
 from experiments.config import (
+    REPO_ROOT,
+    SETTING_NAMES,
     ConfigError,
     DeviceSpec,
+    LevelSettings,
+    ProtocolSpec,
     ResolvedRunConfig,
+    SettingsSpec,
     list_devices,
     list_profiles,
     load_device,
     load_run_config,
     load_yaml,
+    long_name,
+    units_of,
 )
-from experiments.provenance import provenance_attrs
-from models.parameters import SKIN_PARAMETERS
+from experiments.errors import InputError, for_command_line
+from experiments._provenance import provenance_attrs
+from models import SESSION_SETTINGS, SKIN_PARAMETERS
 
 
 def error_of(source, overrides=()) -> str:
@@ -264,7 +272,7 @@ def test_load_above_device_maximum(treated, configs_dir):
 
 
 def test_settings_of_the_other_device_kind_are_accepted_and_ignored(treated, configs_dir):
-    # interface.md's example gives crystal_flow_g_min with diamond_medium: accepted, ignored
+    # docs/interface.md's example gives crystal_flow_g_min with diamond_medium: accepted, ignored
     r = load_run_config(with_(treated, "protocol.settings.crystal_flow_g_min", 20))
     s = r.protocol.session_settings()[0]
     assert s["crystal_flow_g_min"] == 0.0 and s["load_n"] == 2.0
@@ -345,7 +353,7 @@ def test_bad_overrides(treated, configs_dir, write_config):
     m = error_of(path, ["seed.x=1"])
     assert m.startswith("seed: 0 cannot hold the sub-key 'x'")
     m = error_of(path, ["protocol.interval_days"])
-    assert m.startswith("--set: 'protocol.interval_days' is not KEY=VALUE")
+    assert m.startswith("overrides: 'protocol.interval_days' is not KEY=VALUE")
     m = error_of(path, ["protocol.settings.vacuum_kpa=99"])
     assert m.startswith("protocol.settings.vacuum_kpa: 99")
     m = error_of(path, ["skin.parameters.nope=1"])
@@ -384,3 +392,137 @@ def test_load_device_errors(tmp_path):
 
 def test_list_profiles_sees_user_folder(configs_dir):
     assert "testskin" in list_profiles()
+
+
+def test_override_errors_name_the_argument_and_translate_to_the_flag(treated, configs_dir, write_config):
+    path = write_config(treated)
+    flags = {"overrides": "--set"}
+    for item, library, command_line in [
+        ("protocol.interval_days", "overrides: 'protocol.interval_days' is not KEY=VALUE", "--set: 'protocol.interval_days' is not KEY=VALUE"),
+        ("1abc=3", "overrides: '1abc=3' does not start", "--set: '1abc=3' does not start"),
+        ("bogus.key=1", "bogus.key: 'bogus' is not a known key (from overrides)", "bogus.key: 'bogus' is not a known key (from --set)"),
+        ("seed.x=1", "seed: 0 cannot hold the sub-key 'x' (from overrides seed.x)", "seed: 0 cannot hold the sub-key 'x' (from --set seed.x)"),
+    ]:
+        with pytest.raises(ConfigError) as info:
+            load_run_config(path, [item])
+        assert info.value.parameter == "overrides"
+        assert str(info.value).startswith(library) and "--set" not in str(info.value)
+        assert for_command_line(info.value, flags).startswith(command_line)
+    # a bad value at a good path is a config problem: no argument named, the same words everywhere
+    with pytest.raises(ConfigError) as info:
+        load_run_config(path, ["protocol.settings.vacuum_kpa=99"])
+    assert info.value.parameter is None and for_command_line(info.value, flags) == str(info.value)
+
+
+def test_config_error_is_an_input_error_and_pickles():
+    import pickle
+
+    error = ConfigError("protocol.sessions", "six", "is not an integer", "an integer", "run.yaml", parameter="overrides")
+    assert isinstance(error, InputError) and isinstance(error, ValueError)
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is ConfigError and str(again) == str(error)
+    assert (again.field, again.value, again.problem, again.allowed, again.file, again.parameter) == (
+        "protocol.sessions", "six", "is not an integer", "an integer", "run.yaml", "overrides")
+
+
+def test_repo_root_holds_the_configs():
+    assert (REPO_ROOT / "configs" / "devices").is_dir() and (REPO_ROOT / "pyproject.toml").is_file()
+
+
+# --------------------------------------------------------------------------- the settings table
+
+
+def _accepts(model, name: str, value) -> bool:
+    try:
+        model.model_validate({name: value})
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", list(SESSION_SETTINGS))
+def test_settings_schema_follows_the_table(name):
+    """Bounds, integer flag, allowed words and defaults of the schema behave as the table says."""
+    spec = SESSION_SETTINGS[name]
+    assert SETTING_NAMES == tuple(SESSION_SETTINGS)
+    assert list(SettingsSpec.model_fields)[: len(SESSION_SETTINGS)] == list(SESSION_SETTINGS)
+    assert SettingsSpec.model_fields[name].default == spec.default
+    assert SettingsSpec().model_dump()[name] == spec.default
+    assert LevelSettings.model_fields[name].default is None
+    for model in (SettingsSpec, LevelSettings):
+        if spec.choices:
+            assert all(_accepts(model, name, c) for c in spec.choices)
+            assert not _accepts(model, name, "no-such-" + spec.choices[0])
+            continue
+        eps = 1e-9 * max(1.0, abs(spec.high))
+        assert _accepts(model, name, spec.low) == spec.low_inclusive
+        assert not _accepts(model, name, spec.low - max(eps, 1.0 if spec.integer else eps))
+        assert _accepts(model, name, spec.high)
+        assert not _accepts(model, name, spec.high + (1 if spec.integer else eps))
+        inside = spec.low + 1 if spec.integer else 0.5 * (spec.low + spec.high)
+        assert _accepts(model, name, inside)
+        assert _accepts(model, name, inside + 0.5) == (not spec.integer)
+    # per-session lists (SettingsSpec only) take the same values
+    if spec.choices:
+        assert _accepts(SettingsSpec, name, list(spec.choices))
+    else:
+        assert _accepts(SettingsSpec, name, [spec.high, spec.high])
+        assert not _accepts(SettingsSpec, name, [spec.high, spec.high + 1])
+    assert not _accepts(LevelSettings, name, [spec.choices[0]] if spec.choices else [spec.high])
+
+
+def test_setting_errors_show_the_table_bounds_and_words(treated, configs_dir):
+    for name, spec in SESSION_SETTINGS.items():
+        if spec.choices:
+            m = error_of(with_(treated, f"protocol.settings.{name}", "no-such-word"))
+            assert m.endswith("allowed: " + ", ".join(repr(c) for c in spec.choices)), m
+            assert spec.long_name in m
+        else:
+            m = error_of(with_(treated, f"protocol.settings.{name}", spec.high * 10 + 10))
+            assert m.startswith(f"protocol.settings.{name}: ") and f"<= {spec.high:g}" in m, m
+            assert (">= " if spec.low_inclusive else "> ") + f"{spec.low:g}" in m, m
+
+
+def test_device_dependent_defaults(treated, configs_dir):
+    """The settings the table leaves to the device (default None) get the device's value."""
+    assert {n for n, s in SESSION_SETTINGS.items() if s.default is None} == {"load_n", "crystal_flow_g_min"}
+    data = with_(treated, "protocol.settings", {})
+    diamond = load_run_config(data).protocol.settings
+    assert diamond.load_n == 2.0 and diamond.crystal_flow_g_min is None
+    crystal = load_run_config(with_(data, "device", "crystal_al2o3")).protocol.settings
+    assert crystal.load_n is None and crystal.crystal_flow_g_min == pytest.approx(22.5)
+    for name, spec in SESSION_SETTINGS.items():
+        if spec.default is not None:
+            assert getattr(diamond, name) == spec.default == getattr(crystal, name)
+
+
+# --------------------------------------------------------------------------- long names and units
+
+
+def test_long_names_and_units_of_protocol_and_settings_paths():
+    for name in ProtocolSpec.model_fields:
+        if name != "settings":
+            assert long_name(f"protocol.{name}"), name
+            assert units_of(f"protocol.{name}")
+    assert units_of("protocol.interval_days") == units_of("protocol.follow_up_days") == "d"
+    assert long_name("protocol.interval_days") == "interval between sessions"
+    assert units_of("protocol.sessions") == "1"
+    for name, spec in SESSION_SETTINGS.items():
+        for path in (f"protocol.settings.{name}", f"protocol.settings.{name}[1]", f"device.levels.gentle.{name}"):
+            assert long_name(path) == spec.long_name, path
+            assert units_of(path) == spec.units, path
+    assert long_name("protocol.settings.level") == "dial level" and units_of("protocol.settings.level") == "1"
+
+
+def test_long_names_and_units_of_other_paths():
+    assert units_of("grid.dt_hours") == "h" and long_name("grid.dt_hours")
+    assert units_of("grid.width_mm") == "mm" and units_of("save.every_hours") == "h"
+    assert units_of("duration_days") == "d" and units_of("seed") == "1"
+    assert units_of("device.vacuum_kpa.max") == SESSION_SETTINGS["vacuum_kpa"].units
+    assert units_of("events[0].remove_fraction") == "1" and long_name("events[0].remove_fraction")
+    for name, spec in SKIN_PARAMETERS.items():
+        assert long_name(f"skin.parameters.{name}") == spec.description
+        assert units_of(f"skin.parameters.{name}") == spec.units
+    for bad in ("protocol.nosuch", "skin.parameters.nosuch", "nosuch", "grid.dt_hours.x"):
+        with pytest.raises(ConfigError):
+            units_of(bad)

@@ -6,7 +6,9 @@ sessions, 100 scenarios) from a fresh clone and reading its figures:
 * the "peak TEWL / untreated TEWL" heat map came from the daily saves and missed the
   jump at each session (1.43 where the sessions reached 1.86, at 2 d and 50 kPa);
 * a "TEWL excess" heat map repeated the irritation burden (same integral) on the daily
-  points only, with other numbers (4.9 d against 5.87 d);
+  points only, with other numbers (4.9 d against 5.87 d): the summary now keeps the
+  run's ``irritation_burden_days`` and computes it from the saved points only when a
+  result lacks it;
 * the deepest-injury heat map was one colour (0 um everywhere) with a colour bar from
   -0.1 to 0.1;
 * the trade-off's colour bar for the 5 intervals had ticks at 2.5, 5.0, ... 17.5;
@@ -25,9 +27,8 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from experiments.cli import app
-from experiments.compare import summary_outcomes
-from experiments.output import annotate
-from experiments.plots import plot_result
+from experiments._outputs import annotate
+from experiments.report import plot_result, summary_outcomes
 
 INTERVALS = np.array([2, 7, 14])
 VACUUM = np.array([10, 30, 50])
@@ -40,6 +41,7 @@ def main_job_like(injury: float = 0.0) -> xr.Dataset:
     shape = (INTERVALS.size, VACUUM.size, 2)
     tewl = np.full(shape + (t.size,), 10.0)
     after = np.full(shape + (n_sessions,), np.nan)
+    session_day = np.full(shape + (n_sessions,), np.nan)
     ra = np.full(shape + (t.size,), 20.0)
     for i, iv in enumerate(INTERVALS):
         for j, v in enumerate(VACUUM):
@@ -47,6 +49,7 @@ def main_job_like(injury: float = 0.0) -> xr.Dataset:
             for s in range(n_sessions):
                 day = s * iv
                 after[i, j, :, s] = 10.0 + jump
+                session_day[i, j, :, s] = day
                 # hours later, at the next daily save, the jump has mostly gone
                 tewl[i, j, :, :] += 0.25 * jump * np.exp(-(t - day - 1.0) / 2.0) * (t >= day + 1.0)
             ra[i, j, :, :] -= 0.02 * v * (1 + 7 / iv) * t / t[-1]
@@ -59,6 +62,7 @@ def main_job_like(injury: float = 0.0) -> xr.Dataset:
         "tewl": (dims + ("time",), tewl),
         "ra_um": (dims + ("time",), ra),
         "tewl_after_session": (dims + ("session",), after),
+        "session_day": (dims + ("session",), session_day),
         "tewl_baseline": (dims, np.full(shape, 10.0)),
         "irritation_burden_days": (dims, burden),
         "ra_change_pct_end_followup": (dims, 100.0 * (np.nanmin(ra, axis=-1) - 20.0) / 20.0),
@@ -99,8 +103,10 @@ def test_default_heat_maps_leave_out_the_duplicate_and_the_constant(tmp_path):
     files, notes = plot_result(main_job_like(injury=0.0), ["heatmap"], tmp_path)
     stems = {f.stem for f in files}
     assert {"heatmap_smoothness_gain", "heatmap_irritation_burden", "heatmap_tewl_peak_ratio"} <= stems, stems
-    # the TEWL excess integral on the saved points repeats the model's irritation burden
-    assert "heatmap_tewl_excess_days" not in stems
+    # one irritation burden, the model's (from every step), not also the saved points' integral
+    assert [s for s in stems if "burden" in s or "excess" in s] == ["heatmap_irritation_burden"], stems
+    burden = " | ".join(svg_texts(tmp_path / "heatmap_irritation_burden.svg"))
+    assert "irritation burden (d)" in burden and "saved" not in burden
     # a field that is the same everywhere is one line, not a one-colour figure
     assert "heatmap_max_injury_um" not in stems
     assert any("max_injury_um" in n and "0 um in every scenario" in n for n in notes), notes
@@ -114,9 +120,17 @@ def test_default_heat_maps_leave_out_the_duplicate_and_the_constant(tmp_path):
     assert "heatmap_max_injury_um" in {f.stem for f in files}
 
 
-def test_without_the_model_burden_the_tewl_excess_heat_map_is_drawn(tmp_path):
-    files, _ = plot_result(main_job_like(injury=1.0).drop_vars("irritation_burden_days"), ["heatmap"], tmp_path)
-    assert "heatmap_tewl_excess_days" in {f.stem for f in files}
+def test_without_the_model_burden_the_heat_map_uses_the_saved_points_and_says_so(tmp_path):
+    ds = main_job_like(injury=1.0).drop_vars("irritation_burden_days")
+    files, _ = plot_result(ds, ["heatmap"], tmp_path)
+    assert "heatmap_irritation_burden" in {f.stem for f in files}
+    label = " | ".join(svg_texts(tmp_path / "heatmap_irritation_burden.svg"))
+    assert "irritation burden, from the saved time points (d)" in label, label
+    # the saved points' integral: trapezoid rule on the daily saves
+    burden = summary_outcomes(ds)["irritation_burden_days"]
+    excess = np.maximum(ds["tewl"].values / 10.0 - 1.0, 0.0)
+    want = np.nansum(0.5 * (excess[..., 1:] + excess[..., :-1]), axis=-1)  # dt = 1 d
+    np.testing.assert_allclose(burden.values, want)
 
 
 def test_tradeoff_colour_bar_is_ticked_at_the_swept_values(tmp_path):

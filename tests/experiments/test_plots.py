@@ -12,9 +12,9 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from experiments.cli import app
-from experiments.compare import summary_outcomes
-from experiments.output import annotate
-from experiments.plots import pareto_front, plot_result, session_days
+from experiments.errors import InputError, for_command_line
+from experiments._outputs import annotate
+from experiments.report import pareto_front, plot_result, session_days, summary_outcomes
 
 runner = CliRunner()
 
@@ -38,10 +38,12 @@ def synthetic_sweep(profiles: bool = False) -> xr.Dataset:
     rng = np.random.default_rng(0)
     tewl = np.full(shape, 10.0)
     ra = np.full(shape, 20.0)
+    session_day = np.zeros(shape[:3] + (4,))
     for i, iv in enumerate(intervals):
         for j, v in enumerate(vacuum):
             for s in range(4):
                 day = s * iv
+                session_day[i, j, :, s] = day
                 bump = (v / 10.0) * np.exp(-(t - day) / 2.0) * (t >= day)
                 tewl[i, j, :, :] += bump
             ra[i, j, :, :] -= 0.02 * v * (1 + 7 / iv) * t / t[-1]
@@ -55,11 +57,13 @@ def synthetic_sweep(profiles: bool = False) -> xr.Dataset:
         "ra_um": (("interval_days", "vacuum_kpa", "replicate", "time"), ra),
         "erythema": (("interval_days", "vacuum_kpa", "replicate", "time"), (tewl - 10.0) / 50.0),
         "tewl_baseline": (("interval_days", "vacuum_kpa", "replicate"), np.full(shape[:3], 10.0)),
+        "session_day": (("interval_days", "vacuum_kpa", "replicate", "session"), session_day),
     }
     coords = {
         "interval_days": ("interval_days", intervals, {"units": "d", "long_name": "interval between sessions", "sweep_path": "protocol.interval_days"}),
         "vacuum_kpa": ("vacuum_kpa", vacuum, {"units": "kPa", "long_name": "vacuum", "sweep_path": "protocol.settings.vacuum_kpa"}),
         "replicate": ("replicate", [0, 1], {"units": "1", "long_name": "replicate (random seed of the run)"}),
+        "session": [1, 2, 3, 4],
         "time": t,
     }
     if profiles:
@@ -68,8 +72,7 @@ def synthetic_sweep(profiles: bool = False) -> xr.Dataset:
                               np.broadcast_to(np.sin(x / 800.0), shape + (16,)).copy())
         coords["x"] = x
     ds = annotate(xr.Dataset(data, coords=coords))
-    config = {"base": {"protocol": {"interval_days": 7, "sessions": 4, "start_day": 0}}, "axes": {"protocol.interval_days": intervals.tolist()}}
-    ds.attrs.update({"sweep_dims": ["interval_days", "vacuum_kpa", "replicate"], "sweep_mode": "grid", "config_json": json.dumps(config),
+    ds.attrs.update({"sweep_dims": ["interval_days", "vacuum_kpa", "replicate"], "sweep_mode": "grid",
                      "sweep_axes": json.dumps({"interval_days": "protocol.interval_days", "vacuum_kpa": "protocol.settings.vacuum_kpa"}),
                      "title": "synthetic sweep"})
     return ds
@@ -79,12 +82,20 @@ def svg_texts(path: Path) -> list[str]:
     return [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", path.read_text(), flags=re.S)]
 
 
-def test_session_days_from_outputs_and_from_config():
+def test_session_days_are_read_from_the_session_day_output():
     ds = synthetic_sweep()
-    # from the sweep's base protocol with the interval axis applied
-    assert session_days(ds, {"interval_days": 14}).tolist() == [0, 14, 28, 42]
+    # a sweep's session_day has the sweep dims in front: the point picks the scenario
+    assert session_days(ds, {"interval_days": 14, "vacuum_kpa": 30}).tolist() == [0, 14, 28, 42]
+    # the replicates (and here the vacuum axis) left by the point share their days: listed once
+    assert session_days(ds, {"interval_days": 7}).tolist() == [0, 7, 14, 21]
     run = xr.Dataset({"session_day": ("session", [1.0, 8.0, 15.0])}, coords={"session": [1, 2, 3]})
     assert session_days(run).tolist() == [1.0, 8.0, 15.0]
+    # a sweep padded to its longest course: NaN sessions are not sessions
+    padded = xr.Dataset({"session_day": (("scenario", "session"), [[0.0, 2.0, 4.0], [0.0, 7.0, np.nan]])},
+                        coords={"scenario": [0, 1], "session": [1, 2, 3]})
+    assert session_days(padded, {"scenario": 1}).tolist() == [0.0, 7.0]
+    # no sessions (untreated, strips only): none
+    assert session_days(xr.Dataset({"tewl": ("time", [1.0, 1.0])})).size == 0
 
 
 def test_every_kind_writes_png_and_svg_with_units_on_the_axes(tmp_path):
@@ -128,7 +139,7 @@ def test_plot_cli_on_a_store_and_a_run(tmp_path):
     assert not (tmp_path / "figs" / "timecourse.png").exists()
     assert "figures (" in result.stdout
     run = synthetic_sweep().isel(interval_days=1, vacuum_kpa=1, replicate=0)
-    run.attrs = {"config_json": json.dumps({"protocol": {"interval_days": 7, "sessions": 4, "start_day": 0}})}
+    run.attrs = {}
     path = tmp_path / "run.nc"
     run.to_netcdf(path)
     result = runner.invoke(app, ["plot", str(path), "--kind", "timecourse", "-o", str(tmp_path / "runfigs")])
@@ -145,3 +156,22 @@ def test_plot_cli_on_a_store_and_a_run(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.stderr
     result = runner.invoke(app, ["plot", str(store), "--kind", "heatmap", "--outcome", "happiness", "-o", str(tmp_path / "y")])
     assert result.exit_code == 2 and "happiness" in result.stderr and "tewl_peak_ratio" in result.stderr
+
+
+@pytest.mark.parametrize("kind, outcome, parameter, words", [
+    ("spectrum", None, "kind", "timecourse, heatmap, tradeoff, profiles"),
+    ("tradeoff", None, "kind", "several scenarios"),
+    ("heatmap", "happiness", "outcome", "tewl_peak_ratio"),
+])
+def test_bad_kind_or_outcome_names_the_parameter_not_a_flag(tmp_path, kind, outcome, parameter, words):
+    ds = synthetic_sweep()
+    if kind == "tradeoff":
+        ds = ds.isel(interval_days=0, vacuum_kpa=0, replicate=0)
+        ds.attrs = {}
+    with pytest.raises(InputError) as info:
+        plot_result(ds, kind, tmp_path, outcome=outcome)
+    error = info.value
+    assert error.parameter == parameter and str(error).startswith(f"{parameter}: ") and words in str(error)
+    assert "--" not in str(error)
+    flag = for_command_line(error, {"kind": "--kind", "outcome": "--outcome"})
+    assert flag.startswith(f"--{parameter}: ")

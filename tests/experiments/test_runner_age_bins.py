@@ -1,6 +1,6 @@
 """The SC age grid is truncated at ``grid.sc_max_age_days`` (the last bin holds everything
 older): a run says when cohorts outlive it, and the default is long enough for every
-profile at homeostasis (issue 2: no silent approximation)."""
+profile at homeostasis (no silent approximation)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import zarr
 from typer.testing import CliRunner
 
 from experiments.cli import app
-from experiments.config import ConfigError
+from experiments.errors import InputError, StoreError
 from experiments.storage import open_result, store_state
 from experiments.sweep import SweepReport, load_sweep, run_sweep, trace_count
 
@@ -129,18 +128,20 @@ def test_resume_refuses_a_store_of_another_version(finished, tmp_path):
     _forget_batch(copy, 2)
     group = zarr.open_group(str(copy), mode="r+", zarr_format=2, use_consolidated=False)
     group.attrs["epiturn_version"] = "0.0.1"
-    with pytest.raises(ConfigError, match="epiturn version of the store"):
+    with pytest.raises(StoreError, match="epiturn version of the store") as info:
         run_sweep(small_sweep(), copy, resume=True)
+    assert info.value.parameter == "resume"
 
 
 def test_open_result_reads_runs_and_sweeps_and_rejects_other_paths(finished, tmp_path):
     out, _, _ = finished
     assert "tewl" in open_result(out)
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist") as info:
         open_result(tmp_path / "missing.nc")
+    assert info.value.parameter == "result"
     bad = tmp_path / "notes.txt"
     bad.write_text("x")
-    with pytest.raises(ConfigError, match="is not a result"):
+    with pytest.raises(InputError, match="is not a result"):
         open_result(bad)
 
 

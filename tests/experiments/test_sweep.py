@@ -12,7 +12,6 @@ import yaml
 from typer.testing import CliRunner
 
 from experiments.cli import app
-from experiments.config import ConfigError
 from experiments.sweep import (Layout, chunks_for, load_sweep, run_scenarios, run_sweep, trace_count)
 
 runner = CliRunner()
@@ -301,12 +300,12 @@ def test_frequency_intensity_sweep_file_is_valid():
 
 
 def test_a_failing_model_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkeypatch):
-    from experiments import runner as runner_module
+    import importlib
 
     def spin_up_fails(*args, **kwargs):
         raise RuntimeError("spin-up did not converge: drift 2e-06 > 1e-06")
 
-    monkeypatch.setattr(runner_module, "prepare", spin_up_fails)
+    monkeypatch.setattr(importlib.import_module("experiments.sweep._batch"), "prepare", spin_up_fails)
     path = write(tmp_path, small_sweep())
     result = runner.invoke(app, ["sweep", str(path), "-o", str(tmp_path / "o.zarr"), "--no-plots"])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -318,7 +317,7 @@ def test_outputs_are_laid_out_on_the_sweep_coordinates():
     """A shorter run fills a prefix of `time`, fewer sessions a prefix of `session`; the rest is NaN."""
     import xarray as xr
 
-    from experiments.sweep import Template, _lay_out
+    from experiments.sweep import Template, lay_out
 
     template = Template(variables={"tewl": (("time",), {}), "removed_um": (("session",), {}), "tewl_baseline": ((), {})},
                         sizes={"time": 5, "session": 3}, coords={"time": (np.arange(5.0) * 0.25, {}), "session": (np.arange(1, 4), {})},
@@ -327,13 +326,13 @@ def test_outputs_are_laid_out_on_the_sweep_coordinates():
                       coords={"time": np.arange(5.0) * 0.25, "session": [1, 2, 3]})
     short = xr.Dataset({"tewl": ("time", [6.0, 7]), "removed_um": ("session", [5.0]), "tewl_baseline": ((), 2.0)},
                        coords={"time": [0.0, 0.25], "session": [1]})
-    out = _lay_out([long, short], template, (2,))
+    out = lay_out([long, short], template, (2,))
     np.testing.assert_array_equal(out["tewl"], [[1, 2, 3, 4, 5], [6, 7, np.nan, np.nan, np.nan]])
     np.testing.assert_array_equal(out["removed_um"], [[7, 8, 9], [5, np.nan, np.nan]])
     np.testing.assert_array_equal(out["tewl_baseline"], [1.0, 2.0])
     stray = short.assign_coords(time=[0.0, 0.3])
     with pytest.raises(RuntimeError, match="not in the sweep's time coordinate"):
-        _lay_out([stray], template, (1,))
+        lay_out([stray], template, (1,))
 
 
 def test_scheduler_address_sends_batches_to_a_running_cluster(column_sweep, tmp_path):
@@ -352,11 +351,10 @@ def test_scheduler_address_sends_batches_to_a_running_cluster(column_sweep, tmp_
 
 
 def test_unreachable_scheduler_is_a_one_line_error(tmp_path, monkeypatch):
+    import importlib
     import socket
-    import sys
 
-    # the module (experiments.sweep as an attribute is the function of the same name)
-    monkeypatch.setattr(sys.modules["experiments.sweep"], "SCHEDULER_TIMEOUT_S", 2)
+    monkeypatch.setattr(importlib.import_module("experiments.sweep._executors"), "SCHEDULER_TIMEOUT_S", 2)
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

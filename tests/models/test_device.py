@@ -1,4 +1,4 @@
-"""Device stimulus (models.device): the properties issue 3 asks of the removal physics.
+"""Device stimulus (the device laws of models): the properties asked of the removal physics (docs/device.md).
 
 Each session is applied directly (``apply_session``, jitted once) to the homeostatic
 young-face column (cached spin-up), or to that column spread over a 1-D transect with
@@ -15,17 +15,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from sim.grids import LateralGrid
-from models import topography
-from models.device import (
-    PASS_GROUPS, apply_session, crystal_speed_m_s, make_device_params,
-    make_session_settings, suction,
+from sim import LateralGrid, make_time_grid
+from models import (
+    EVENT_NONE, EVENT_SESSION, PASS_GROUPS, ModelGrid, apply_event_recorded, apply_session, crystal_speed_m_s,
+    make_device_params, make_params, make_schedule, make_session_settings, simulate, suction, surface_um, topography,
 )
-from models.simulate import EVENT_NONE, EVENT_SESSION, make_schedule, simulate
-from models.skin import ModelGrid, make_params, surface_um
-from sim.timegrid import make_time_grid
 from experiments.config import load_device, load_run_config
-from experiments.homeostasis import homeostatic_state
+from experiments._homeostasis import homeostatic_state
 
 _apply = jax.jit(apply_session, static_argnums=(4,))
 HARDWARE_KEYS = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"}
@@ -59,11 +55,11 @@ def transect(column, skin):
     state, params, _ = column
     grid = ModelGrid(lateral=LateralGrid("1d", 128, 2000.0), nz=12, n_stages=8, bin_width_h=24.0, n_bins=60)
     p1 = make_params(skin, grid, 0)
-    p1 = eqx.tree_at(lambda p: (p.tewl_ref, p.ca_top_ref, p.c_basal_ref), p1,
-                     tuple(jnp.broadcast_to(getattr(params, r), grid.lateral.shape) for r in ("tewl_ref", "ca_top_ref", "c_basal_ref")))
+    p1 = eqx.tree_at(lambda p: (p.tewl_reference, p.calcium_top_reference, p.cytokine_basal_reference), p1,
+                     tuple(jnp.broadcast_to(getattr(params, r), grid.lateral.shape) for r in ("tewl_reference", "calcium_top_reference", "cytokine_basal_reference")))
     L = grid.lateral.shape
     s1 = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, L + a.shape), state)
-    s1 = eqx.tree_at(lambda s: s.b, s1, p1.dermis_template_um)
+    s1 = eqx.tree_at(lambda s: s.dermis_um, s1, p1.dermis_template_um)
     return s1, p1, grid
 
 
@@ -83,7 +79,7 @@ def session(setup, skin, device="diamond_medium", hw=None, **settings):
 
 
 def removed_um(rec, params):
-    return float(jnp.mean(rec.removed_sc_layers * params.sc_layer_um + rec.removed_ve_um))
+    return float(jnp.mean(rec.removed_sc_layers * params.sc_layer_thickness_um + rec.removed_ve_um))
 
 
 def strictly_increasing(values):
@@ -142,7 +138,7 @@ def test_second_session_on_unrenewed_skin_removes_less(column, skin):
     a, b = float(first.removed_sc_layers), float(second.removed_sc_layers)
     assert 0 < b < a, (a, b)
     # the cohorts left are the cohesive ones: removal per unit work falls (cost per layer rises)
-    kappa_top = lambda s: float(s.kappa[np.flatnonzero(np.asarray(s.n) > 1e-6).max()])  # noqa: E731
+    kappa_top = lambda s: float(s.sc_cohesion[np.flatnonzero(np.asarray(s.sc_layers) > 1e-6).max()])  # noqa: E731
     assert kappa_top(first_state) > kappa_top(state)
 
 
@@ -205,7 +201,7 @@ def test_zero_passes_zero_vacuum_change_nothing(column, skin):
 
 def test_masked_session_rows_change_nothing(column, skin):
     """A schedule whose session rows are masked (kind 0) runs exactly as the untreated one."""
-    from experiments import runner
+    from experiments import _run as runner
 
     state, params, grid = column
     # the time grid of two sessions on days 0 and 1 over 10 days (as in the renewal test)
@@ -220,7 +216,7 @@ def test_masked_session_rows_change_nothing(column, skin):
     f_treated, _, _ = simulate(state, params, treated, grid)
     for a, b in zip(jax.tree_util.tree_leaves((f_plain, o_plain)), jax.tree_util.tree_leaves((f_masked, o_masked))):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    assert float(jnp.sum(f_treated.n)) < float(jnp.sum(f_plain.n))
+    assert float(jnp.sum(f_treated.sc_layers)) < float(jnp.sum(f_plain.sc_layers))
 
 
 def test_injury_appears_only_once_the_sc_is_gone(column, transect, skin):
@@ -229,7 +225,7 @@ def test_injury_appears_only_once_the_sc_is_gone(column, transect, skin):
         seen_injury = False
         for p in (1, 2, 4, 6, 8, 12, 20):
             new, rec = session(setup, skin, "diamond_coarse", vacuum_kpa=55, load_n=5, passes=p)
-            sc_left = np.asarray(jnp.sum(new.n, axis=-1)).reshape(-1)
+            sc_left = np.asarray(jnp.sum(new.sc_layers, axis=-1)).reshape(-1)
             injury = np.asarray(rec.removed_ve_um).reshape(-1)
             assert np.all(sc_left[injury > 0] == 0.0), p
             assert np.all(injury[sc_left > 0] == 0.0), p
@@ -246,7 +242,7 @@ def test_injury_releases_more_cytokine_than_stretch(column, skin):
     assert float(rec_g.strain) < skin["strain_release_threshold"] < float(rec_m.strain)
     assert float(rec_g.store_released) < 0.01 < float(rec_m.store_released)
     assert float(rec_h.removed_ve_um) > 0
-    c = lambda s: float(jnp.sum(s.c - state.c))  # noqa: E731
+    c = lambda s: float(jnp.sum(s.cytokine - state.cytokine))  # noqa: E731
     assert c(gentle) < 0.01 * c(moderate) and c(harsh) > 2 * c(moderate)
 
 
@@ -290,7 +286,7 @@ def test_passes_beyond_the_loop_are_grouped_exactly_on_a_column(column, skin):
     half_state, half = session(column, skin, passes=PASS_GROUPS)
     # on a column the contact weight is 1, so work is additive: 2P passes = P passes twice
     twice_state, twice = session((half_state, params, grid), skin, passes=PASS_GROUPS)
-    np.testing.assert_allclose(np.asarray(many_state.n), np.asarray(twice_state.n), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(many_state.sc_layers), np.asarray(twice_state.sc_layers), rtol=0, atol=1e-10)
     np.testing.assert_allclose(float(many.removed_sc_layers), float(half.removed_sc_layers + twice.removed_sc_layers), rtol=1e-10)
 
 
@@ -319,7 +315,7 @@ def test_scenarios_with_different_devices_batch_under_vmap():
     Under ``vmap`` the session gate runs the sessions only on the steps where some
     scenario has one; the values are those of the unbatched runs.
     """
-    from experiments import runner
+    from experiments import _run as runner
 
     a, b = _two_sessions(1), _two_sessions(7, "crystal_al2o3")
     n_steps = max(runner.scenario_size(a)[0], runner.scenario_size(b)[0])
@@ -339,8 +335,6 @@ def test_scenarios_with_different_devices_batch_under_vmap():
 
 def test_gradient_through_the_session_gate(column, skin):
     """Reverse mode through the event step (gate = custom_vjp over the cond) matches finite differences."""
-    from models.simulate import apply_event_recorded
-
     state, params, grid = column
     tg = make_time_grid(48.0, 1.0, [0.0], bin_width_h=24.0, save_every_h=6.0)
     sched = make_schedule(tg, [EVENT_SESSION], [0.0], settings=[{"vacuum_kpa": 30.0, "passes": 2, "load_n": 2.0}],
@@ -349,7 +343,7 @@ def test_gradient_through_the_session_gate(column, skin):
     def sc_left(vacuum, index):
         sc = eqx.tree_at(lambda x: x.settings.vacuum_kpa, sched, sched.settings.vacuum_kpa * 0 + vacuum)
         new, record = apply_event_recorded(state, params, sc, index, grid)
-        return jnp.sum(new.n) + record.removed_layers
+        return jnp.sum(new.sc_layers) + record.removed_layers
 
     vg = jax.jit(jax.value_and_grad(sc_left))  # one compilation for values and derivatives
     _, g = vg(30.0, 0)

@@ -1,4 +1,4 @@
-"""Course outcomes (models.outcomes) against analytic recovery curves, and their NetCDF labels."""
+"""Course outcomes (the outcome functions of models) against analytic recovery curves, and their NetCDF labels."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_change_pct_interpolates_and_is_nan_where_undefined():
 
 
 def test_every_course_output_has_units():
-    from experiments.output import VARIABLES
+    from experiments._outputs import OUTPUTS
 
     names = ["session_day", "removed_layers", "removed_um", "barrier_recovery_hours", "barrier_recovered",
              "recovered_at_start", "injury_max_um", "petechiae_risk", "ra_change_pct_end_course",
@@ -74,5 +74,5 @@ def test_every_course_output_has_units():
              "irritation_burden_days", "barrier_recovery_hours_max", "max_injury_um", "exposed_fraction",
              "ve_thickness_change_pct_end_course"]
     for name in names:
-        units, long_name = VARIABLES[name]
+        units, long_name = OUTPUTS[name].units, OUTPUTS[name].long_name
         assert units and long_name

@@ -1,4 +1,4 @@
-"""Everything differentiable (issue 2): reverse-mode gradients through a whole run are
+"""Everything differentiable: reverse-mode gradients through a whole run are
 finite and agree with central finite differences, through a tape strip and through a
 device session (the gated event, the age-bin shift and empty SC bins included)."""
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from experiments.config import load_run_config
-from experiments.runner import prepare
-from models.simulate import simulate
+from experiments._run import prepare
+from models import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 STRIP = ROOT / "configs" / "runs" / "strip_forearm.yaml"
@@ -30,7 +30,7 @@ def _check(loss, x0: float, rel_step: float = 1e-5, rtol: float = 2e-3):
     assert grad == pytest.approx(fd, rel=rtol), (grad, fd)
 
 
-@pytest.mark.parametrize("name", ["desquamation_per_h", "store_release_per_h", "basal_flux_per_h"])
+@pytest.mark.parametrize("name", ["desquamation_rate_per_hour", "cytokine_store_release_per_hour", "basal_flux_layers_per_hour"])
 def test_gradient_through_a_tape_strip(name):
     prep = prepare(load_run_config(STRIP, ["duration_days=4"]))
 

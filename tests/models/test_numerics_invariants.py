@@ -1,4 +1,4 @@
-"""Invariants and refinement of the full model (issue 2, "What it must show", numerics).
+"""Invariants and refinement of the full model (docs/numerics.md).
 
 * cell conservation: produced = desquamated + removed + change of VE and SC storage, to
   round-off, at every step (cumulative counters of ``SkinState``);
@@ -6,7 +6,7 @@
   every step, through a 90 % and a 100 % strip;
 * the untreated run stays at homeostasis for a year (daily samples of every output);
 * a laterally uniform 1-D run equals the single column (all outputs, through a strip);
-* compile once: ``models.simulate.simulate`` is traced once per grid shape and padded
+* compile once: ``models.simulate`` is traced once per grid shape and padded
   length, whatever the parameter values and schedules;
 * refinement: halving ``dt`` (1 h -> 0.5 h) and halving the depth spacing (nz 12 -> 24)
   changes every reported quantity of ``experiments.run`` on the strip config by < 1 %.
@@ -32,12 +32,12 @@ import pytest
 
 import experiments
 from experiments.config import load_run_config
-from experiments.runner import model_grid, prepare
-from models import simulate as simulate_module
-from models.simulate import apply_event, make_schedule, simulate
-from models.skin import ModelGrid, initial_state, make_params, shift_bins, skin_step, ve_um_per_layer
-from sim.grids import LateralGrid
-from sim.timegrid import make_time_grid, pad_time_grid
+from experiments._run import model_grid, prepare
+from models import _simulate as simulate_module
+from models import (
+    ModelGrid, apply_event, initial_state, make_params, make_schedule, shift_bins, simulate, skin_step, ve_um_per_layer,
+)
+from sim import LateralGrid, make_time_grid, pad_time_grid
 
 ROOT = Path(__file__).resolve().parents[2]
 STRIP = ROOT / "configs" / "runs" / "strip_forearm.yaml"
@@ -60,8 +60,8 @@ def on_transect(column_prep, overrides=()):
     params = make_params(resolved.skin, grid, resolved.seed)
     L = grid.lateral.shape
     state0 = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, L + jnp.shape(a)) * 1.0, column_prep.state0)
-    refs = [jnp.broadcast_to(getattr(column_prep.params, r), L) * 1.0 for r in ("tewl_ref", "ca_top_ref", "c_basal_ref")]
-    params = eqx.tree_at(lambda p: (p.tewl_ref, p.ca_top_ref, p.c_basal_ref), params, tuple(refs))
+    refs = [jnp.broadcast_to(getattr(column_prep.params, r), L) * 1.0 for r in ("tewl_reference", "calcium_top_reference", "cytokine_basal_reference")]
+    params = eqx.tree_at(lambda p: (p.tewl_reference, p.calcium_top_reference, p.cytokine_basal_reference), params, tuple(refs))
     return column_prep._replace(grid=grid, state0=state0, params=params)
 
 
@@ -97,8 +97,8 @@ def test_cell_conservation_to_round_off(column, lateral):
     if lateral == "column":
         s0, s1 = prep.state0, final
         lhs = (s1.produced - s0.produced) - (s1.desquamated - s0.desquamated) - (s1.removed - s0.removed)
-        rhs = (jnp.sum(s1.m) - jnp.sum(s0.m)) + (jnp.sum(s1.n) - jnp.sum(s0.n))
-        assert abs(float(lhs - rhs)) < 1e-12 * float(jnp.sum(s0.m) + jnp.sum(s0.n) + s1.produced - s0.produced)
+        rhs = (jnp.sum(s1.ve_cells) - jnp.sum(s0.ve_cells)) + (jnp.sum(s1.sc_layers) - jnp.sum(s0.sc_layers))
+        assert abs(float(lhs - rhs)) < 1e-12 * float(jnp.sum(s0.ve_cells) + jnp.sum(s0.sc_layers) + s1.produced - s0.produced)
 
 
 # --------------------------------------------------------------------------- positivity
@@ -107,7 +107,7 @@ _EVENT_TAKES_GRID = "grid" in inspect.signature(apply_event).parameters  # (devi
 
 
 def _recording_run(state0, params, schedule, grid):
-    """The step of ``models.simulate.simulate`` (event, skin step, bin shift), scanned while
+    """The step of ``models.simulate`` (event, skin step, bin shift), scanned while
     recording the minimum and maximum of every state field after every step."""
 
     def step(state, x):
@@ -117,7 +117,7 @@ def _recording_run(state0, params, schedule, grid):
         state = jax.tree_util.tree_map(lambda a, b: jnp.where(shift, a, b), shift_bins(state, params), state)
         lo = jax.tree_util.tree_map(jnp.min, state)
         hi = jax.tree_util.tree_map(jnp.max, state)
-        return state, (lo, hi, jnp.min(jnp.sum(state.n, axis=-1)))
+        return state, (lo, hi, jnp.min(jnp.sum(state.sc_layers, axis=-1)))
 
     return jax.jit(lambda s: jax.lax.scan(step, s, (schedule.dt, schedule.event, schedule.shift)))(state0)
 
@@ -134,12 +134,13 @@ def test_positivity_and_bounds_of_every_field(column, lateral):
     ref_final, _, _ = simulate(prep.state0, prep.params, schedule, prep.grid)
     for a, b in zip(jax.tree_util.tree_leaves(final), jax.tree_util.tree_leaves(ref_final)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-14)
-    # b (the dermal surface height) is a signed coordinate: not checked
-    for name in ("m", "c", "ca", "store", "f", "g", "e", "lb", "n", "kappa", "lam", "wound_um",
+    # dermis_um (the dermal surface height) is a signed coordinate: not checked
+    for name in ("ve_cells", "cytokine", "calcium", "cytokine_store", "fibroblast_activation", "growth_factor",
+                 "erythema", "lamellar_body_store", "sc_layers", "sc_cohesion", "sc_lipid", "wound_um",
                  "produced", "desquamated", "removed"):
         low = float(np.min(np.asarray(getattr(lo, name))))
         assert low >= 0.0, f"{name} went negative: min {low:.3g}"
-    for name in ("store", "lb", "kappa", "lam", "f", "e"):
+    for name in ("cytokine_store", "lamellar_body_store", "sc_cohesion", "sc_lipid", "fibroblast_activation", "erythema"):
         high = float(np.max(np.asarray(getattr(hi, name))))
         assert high <= 1.0 + 1e-12, f"{name} exceeded 1: max {high!r}"
     # the strip did empty the SC (the hard case for positivity), and it regrew
@@ -166,7 +167,7 @@ def test_untreated_run_stays_at_homeostasis_for_a_year(skin, grid):
     ~4e-13, only moves at round-off and has no scale of its own).
 
     Why 1e-5: the spin-up is accepted when its readouts drift by < 1e-6 over 30 days
-    (``experiments.homeostasis.MAX_DRIFT``); a year is ~12 such windows, so a converged
+    (``experiments._homeostasis.MAX_DRIFT``); a year is ~12 such windows, so a converged
     state may legitimately move by ~1e-5 along its slowest mode -- still 1000x below the
     1 % at which refinement and the BDF cross-check judge the numerics. A state that is
     the true fixed point of its parameters moves by < 1e-7 (measured, docs/numerics.md).
@@ -201,8 +202,8 @@ def test_laterally_uniform_transect_equals_the_column(column):
     counters and the final state, to 1e-10 of each quantity's scale (FFT round-off)."""
     col_resolved = load_run_config(STRIP, UNIFORM)
     col_params = make_params(col_resolved.skin, column.grid, col_resolved.seed)
-    col_params = eqx.tree_at(lambda p: (p.tewl_ref, p.ca_top_ref, p.c_basal_ref), col_params,
-                             (column.params.tewl_ref, column.params.ca_top_ref, column.params.c_basal_ref))
+    col_params = eqx.tree_at(lambda p: (p.tewl_reference, p.calcium_top_reference, p.cytokine_basal_reference), col_params,
+                             (column.params.tewl_reference, column.params.calcium_top_reference, column.params.cytokine_basal_reference))
     col = column._replace(params=col_params)
     tr = on_transect(col, UNIFORM)
     assert float(jnp.ptp(tr.params.cohesion_heterogeneity)) == 0.0

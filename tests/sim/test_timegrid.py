@@ -1,4 +1,4 @@
-"""The schedule-aware time grid (``sim.timegrid``) and the scan driver.
+"""The schedule-aware time grid (:class:`sim.TimeGrid`) and the scan driver (``sim.trajectory``).
 
 Checked: events sit on base nodes; every base node, save point and age-bin boundary is
 a node of the grid (also inside the refined stretch after an event); the refinement
@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 import jax
 import jax.numpy as jnp
 
-from sim import make_time_grid, pad_time_grid, pad_time_grids, scan_steps
+from sim import make_time_grid, pad_time_grid, pad_time_grids, trajectory
 
 TOL = 1e-9
 
@@ -156,9 +156,11 @@ def test_padding_is_inert():
     for a, b in zip(padded, grid):
         np.testing.assert_array_equal(a[: grid.n_steps], b)
     # a scanned decay dy/dt = -y (exact per step) ends in the same place
-    step = lambda y, x: (y * jnp.exp(-x), y)  # noqa: E731
-    y1, _ = scan_steps(step, 1.0, jnp.asarray(grid.dt))
-    y2, _ = scan_steps(step, 1.0, jnp.asarray(padded.dt))
+    step = lambda y, x: y * jnp.exp(-x)  # noqa: E731
+    record = lambda y, x: y  # noqa: E731
+    y1, ys1 = trajectory(step, record, 1.0, jnp.asarray(grid.dt))
+    y2, _ = trajectory(step, record, 1.0, jnp.asarray(padded.dt))
+    assert ys1.shape == (grid.n_steps,) and float(ys1[-1]) == float(y1)  # the hook sees the carry after each step
     assert float(y1) == float(y2) == pytest.approx(np.exp(-48.0), rel=1e-12)
     # batched padding to a common length
     other = make_time_grid(24.0, 1.0, [], bin_width_h=24.0, save_every_h=6.0)
@@ -166,7 +168,7 @@ def test_padding_is_inert():
     assert batch.dt.shape == (2, grid.n_steps)
     np.testing.assert_array_equal(batch.dt[1, : other.n_steps], other.dt)
     assert batch.save[1].sum() == other.save.sum()
-    ys = jax.vmap(lambda dts: scan_steps(step, 1.0, dts)[0])(jnp.asarray(batch.dt))
+    ys = jax.vmap(lambda dts: trajectory(step, record, 1.0, dts)[0])(jnp.asarray(batch.dt))
     np.testing.assert_allclose(np.asarray(ys), [np.exp(-48.0), np.exp(-24.0)], rtol=1e-12)
 
 

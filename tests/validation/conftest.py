@@ -1,4 +1,4 @@
-"""Fixtures of the literature validation (``validation/targets.md``, T1-T9 and ageing).
+"""Fixtures of the literature validation (docs/validation.md, T1-T9 and ageing).
 
 Every validation experiment of ``configs/validation`` is run at most once per test
 session (:func:`measured`), on the single-column grid, and its measurements are shared

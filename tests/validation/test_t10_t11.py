@@ -1,4 +1,4 @@
-"""Validation targets T10 and T11 (../shared/design/validation/targets.md).
+"""Validation targets T10 and T11 (docs/validation.md).
 
 T10 -- skin modulus for suction: E = 129 +- 88 kPa, suction + ultrasound, volar forearm.
        Source: Diridollou S, et al. 2000, "In vivo model of the mechanical properties of
@@ -18,11 +18,10 @@ import jax
 import numpy as np
 import pytest
 
-from sim.grids import LateralGrid
-from models.device import apply_session, make_device_params, make_session_settings, suction
-from models.skin import ModelGrid, make_params, ve_um_per_layer
+from sim import LateralGrid
+from models import ModelGrid, apply_session, make_device_params, make_params, make_session_settings, suction, ve_um_per_layer
 from experiments.config import load_device, load_run_config
-from experiments.homeostasis import homeostatic_state
+from experiments._homeostasis import homeostatic_state
 
 HW = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"}
 _apply = jax.jit(apply_session, static_argnums=(4,))
@@ -52,8 +51,8 @@ def session(setup, device, **settings):
     row = {"vacuum_kpa": 30.0, "passes": 2, "speed_mm_s": 20.0, "load_n": 2.0, "mode": "moving"}
     row.update(settings)
     new, rec = _apply(state, params, dev, make_session_settings([row]).row(0), grid)
-    sc0 = float(state.n.sum())
-    return float(rec.removed_sc_layers) / sc0, float(rec.removed_ve_um), float(ve_um_per_layer(params) * state.m.sum())
+    sc0 = float(state.sc_layers.sum())
+    return float(rec.removed_sc_layers) / sc0, float(rec.removed_ve_um), float(ve_um_per_layer(params) * state.ve_cells.sum())
 
 
 # --------------------------------------------------------------------------- T10

@@ -12,7 +12,7 @@ import pytest
 
 from experiments import validation
 from experiments.config import ConfigError, load_run_config
-from experiments.runner import prepare
+from experiments._run import prepare
 
 
 def test_every_validation_config_passes_its_checks(measured):
@@ -122,7 +122,7 @@ def test_unknown_quantity_is_named():
 def test_step_runner_pieces_are_inert():
     """Cutting a run into padded pieces (to keep states) changes no readout.
 
-    One piece (no cut) is a single models.simulate.simulate call over the run's schedule;
+    One piece (no cut) is a single models.simulate call over the run's schedule;
     the cut run chains five padded pieces. Same compiled scan, so this costs no compile.
     """
     resolved = load_run_config({
@@ -134,11 +134,11 @@ def test_step_runner_pieces_are_inert():
     cut = validation.run_steps(prep, keep_states_h=[10.0, 24.0, 24.5, 30.0])
     np.testing.assert_array_equal(whole.time_h, np.concatenate([[0.0], prep.tgrid.t_end]))
     np.testing.assert_array_equal(cut.time_h, whole.time_h)
-    for name in ("tewl", "calcium_top", "cytokine", "sc_layers", "lb_store", "desquamated"):
+    for name in ("tewl", "calcium_top", "cytokine", "sc_layers", "lamellar_body_store", "desquamated"):
         np.testing.assert_allclose(cut.series[name], whole.series[name], rtol=1e-12, atol=1e-14)
     assert set(cut.states) == {0.0, 10.0, 24.0, 30.0, 48.0} | {t for t in cut.states if abs(t - 24.5) < 0.3}
     end_whole, end_cut = whole.states[48.0], cut.states[48.0]
-    np.testing.assert_allclose(np.asarray(end_cut.n), np.asarray(end_whole.n), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(end_cut.sc_layers), np.asarray(end_whole.sc_layers), rtol=1e-12, atol=1e-14)
     # the strip happened at 24 h: TEWL jumps there and not before
     i = int(np.searchsorted(whole.time_h, 24.0))
     assert whole.series["tewl"][i + 1] > 1.5 * whole.series["tewl"][i - 1]

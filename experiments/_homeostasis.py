@@ -1,0 +1,101 @@
+"""The homeostatic steady state of a profile, computed once and cached on disk.
+
+Every run starts from the untreated steady state of its skin profile on its grid
+("spin-up, then fork"). The spin-up (:func:`models.spin_up`) costs about a
+year of simulated time, so its result is stored under the cache folder
+(``$EPITURN_CACHE``, default ``~/.cache/epiturn``), keyed by a hash of the skin
+parameter values, the grid, the seed, the package version and the source of the
+numerical code (so an edited model never reuses a stale state).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from models import ModelGrid, SkinParams, SkinState, initial_state, spin_up
+from experiments._provenance import package_version
+from experiments.errors import SimulationError
+
+__all__ = ["MAX_DRIFT", "cache_dir", "cache_key", "homeostatic_state"]
+
+_CODE_DIRS = ("sim", "models")
+_ROOT = Path(__file__).resolve().parents[1]
+# the spin-up must have converged to this relative drift over its last 30 days (columns
+# reach ~1e-10; periodic transects only ~1e-4: a slow lateral mode, see docs/numerics.md)
+MAX_DRIFT = 1e-3
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    h = hashlib.sha256()
+    for d in _CODE_DIRS:
+        for f in sorted((_ROOT / d).glob("*.py")):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("EPITURN_CACHE", Path.home() / ".cache" / "epiturn")) / "homeostasis"
+
+
+def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
+    lat = grid.lateral
+    payload = {
+        "skin": {k: float(v) for k, v in sorted(skin.items())},
+        "grid": [lat.kind, lat.n, lat.width_um, grid.nz, grid.n_stages, grid.bin_width_h, grid.n_bins],
+        "seed": int(seed), "dt_h": float(dt_h), "version": package_version(), "code": _code_hash(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+
+
+_REFS = ("tewl_reference", "calcium_top_reference", "cytokine_basal_reference")  # set by the spin-up
+_LOADED: dict[str, tuple] = {}  # cache file -> (state, refs, drift): each file is read once per process
+
+
+def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int, dt_h: float,
+                      use_cache: bool = True) -> tuple[SkinState, SkinParams, dict]:
+    """Return ``(state0, params_with_references, info)`` for a profile on a grid.
+
+    ``info`` has ``cached`` (bool), ``drift`` and ``key``. Raises when
+    the spin-up has not converged (drift above :data:`MAX_DRIFT`): a
+    :class:`experiments.errors.SimulationError` (a ``RuntimeError``).
+    """
+    key = cache_key(skin, grid, seed, dt_h)
+    path = cache_dir() / f"{key}.npz"
+    if use_cache and path.exists() and str(path) in _LOADED:
+        state, refs, drift = _LOADED[str(path)]
+        params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
+        return state, params, {"cached": True, "drift": drift, "key": key}
+    template = initial_state(params, grid)
+    leaves, treedef = jax.tree_util.tree_flatten(template)
+    if use_cache and path.exists():
+        try:
+            data = np.load(path)
+            state = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(data[f"s{i}"]) for i in range(len(leaves))])
+            refs = tuple(jnp.asarray(data[r]) for r in _REFS)
+            params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
+            _LOADED[str(path)] = (state, refs, float(data["drift"]))
+            return state, params, {"cached": True, "drift": float(data["drift"]), "key": key}
+        except Exception:  # a damaged cache file is recomputed, never trusted
+            path.unlink(missing_ok=True)
+    state, params, drift = spin_up(params, grid, dt_h)
+    if not drift <= MAX_DRIFT:
+        raise SimulationError(f"spin-up did not converge: drift {drift:.3g} > {MAX_DRIFT:g}")
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {f"s{i}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(state))}
+        arrays.update({r: np.asarray(getattr(params, r)) for r in _REFS})
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, drift=drift, **arrays)
+        tmp.replace(path)
+    return state, params, {"cached": False, "drift": drift, "key": key}

@@ -1,0 +1,44 @@
+"""Reports of results: summary outcomes, comparisons of run configs, and figures.
+
+* :func:`summary_outcomes` -- a run, or every scenario of a sweep, reduced to scalars
+  (peaks, time integrals, the run's course outcomes of docs/outcomes.md);
+  :func:`outcome_table` the same for several datasets along ``config``.
+* :func:`compare_configs` -- several run configs run side by side: their outcome table
+  and their settings (:class:`CompareResult`).
+* Figures (matplotlib; PNG and SVG; axes labelled with units), :func:`plot_result`
+  writes those of a run or sweep, one call per kind otherwise:
+
+  - ``timecourse`` (:func:`plot_timecourses`) -- TEWL and roughness (Ra) against time,
+    sessions marked (vertical lines for a run; triangles in each line's colour for a
+    sweep). A sweep draws one line per value of its first axis, the other axes at their
+    middle value, replicates averaged.
+  - ``heatmap`` (:func:`plot_heatmaps`) -- an outcome over the first two axes of a grid
+    sweep (interval x intensity when those are swept), replicates averaged, further axes
+    at their middle; one figure per outcome.
+  - ``tradeoff`` (:func:`plot_tradeoff`) -- smoothness gain (Ra reduction) against
+    irritation burden for every scenario, with the Pareto front (:func:`pareto_front`:
+    no other scenario is smoother at no more burden).
+  - ``profiles`` (:func:`plot_profiles`) -- surface profiles (``surface_um``) and depth
+    profiles (variables on ``z``) at the start, after the last session and at the end,
+    when the run saved them.
+
+  :func:`plot_compare` draws a comparison of run configs.
+"""
+
+from ._compare import CompareResult, SettingsRow, compare_configs, settings_rows
+from ._compare_figures import plot_compare
+from ._heatmap import DEFAULT_HEATMAPS, plot_heatmaps
+from ._plot_result import KINDS, plot_result
+from ._profiles import plot_profiles
+from ._scenarios import session_days
+from ._summaries import (RUN_OUTCOMES_FROM_SAVES, SUMMARY_OUTCOMES, irritation_burden, outcome_names, outcome_table,
+                         smoothness_gain, summary_outcomes)
+from ._timecourse import plot_timecourses
+from ._tradeoff import pareto_front, plot_tradeoff
+
+__all__ = [
+    "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
+    "compare_configs", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
+    "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
+    "settings_rows", "smoothness_gain", "summary_outcomes",
+]

@@ -1,0 +1,208 @@
+r"""The rate laws of the skin model: one function per law, shared by every integrator.
+
+The fast step (:func:`models.skin_step`), the device session (:mod:`models._device`),
+the readouts and the BDF reference (:func:`models.column_rhs`) all call these; only
+the time integration differs. Internal units: hours, µm, layers; TEWL in
+g m^-2 h^-1; cytokine, calcium and stores normalised. ``L`` is the lateral shape,
+``K`` stages, ``Z`` VE depth cells, ``A`` SC age bins. The equations and their sources
+are in docs/model.md.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from sim import DepthGrid
+from models._params import SkinParams
+from models._tables import SECONDS_PER_HOUR
+
+UPPER_VE_FRACTION = 0.3
+"""The cytokine store sits in the upper third of the VE (spinous/granular layers)."""
+
+SECRETION_SMOOTHING = 0.02
+"""Width of the smooth positive part in the lamellar-body secretion drive."""
+
+DERMIS_SMOOTHING = 1e-3
+"""Width of the smooth positive part of the basal cytokine excess (dermis targets)."""
+
+
+def smooth_relu(x, width):
+    """Smooth positive part ``width * softplus(x / width)`` (-> max(x, 0) as width -> 0)."""
+    return width * jax.nn.softplus(x / width)
+
+
+# --------------------------------------------------------------------------- SC geometry
+
+def layers_above(sc_layers):
+    """Layers lying above (older than) each cohort: exclusive reverse cumulative sum.
+
+    ``above_i = sum_{j > i} n_j``, shape of ``sc_layers`` (``L + (A,)``; the last index
+    is the oldest, topmost cohort). A work-efficient associative scan (log2 A levels): on
+    the CPU it is ~3x faster than ``jnp.cumsum``, which XLA lowers to a quadratic
+    reduce-window for short axes.
+    """
+    total = jax.lax.associative_scan(jnp.add, sc_layers, reverse=True, axis=sc_layers.ndim - 1)
+    return total - sc_layers
+
+
+def ve_um_per_layer(params: SkinParams):
+    """VE thickness per layer equivalent of VE cells, ``H_VE / (P_0 tau_VE)`` (µm)."""
+    return params.ve_thickness_um / (params.basal_flux_layers_per_hour * params.ve_transit_hours)
+
+
+def ve_depth_um(params: SkinParams, ve_cells):
+    """Lateral-mean VE thickness ``H = mean(ve_um_per_layer sum_k m_k)`` (µm), a scalar.
+
+    The depth that scales the normalised-depth diffusion of cytokine and calcium.
+    """
+    return jnp.mean(ve_um_per_layer(params) * jnp.sum(ve_cells, axis=-1))
+
+
+# --------------------------------------------------------------------------- barrier
+
+def layer_resistance(params: SkinParams, sc_lipid):
+    """Per-layer water resistance ``r(lambda) = r_half exp(beta (lambda - 1/2))`` (s/m)."""
+    return params.layer_resistance_s_per_m * jnp.exp(params.lipid_resistance_exponent * (sc_lipid - 0.5))
+
+
+def barrier_resistance(params: SkinParams, sc_layers, sc_lipid):
+    """Total resistance per column (s/m): ``R = R_VE + sum_i n_i r(lambda_i)``, shape ``L``."""
+    return params.ve_resistance_s_per_m + jnp.sum(sc_layers * layer_resistance(params, sc_lipid), axis=-1)
+
+
+def tewl_from_resistance(params: SkinParams, resistance):
+    """Fick: TEWL (g m^-2 h^-1) = 3600 s/h x dC (g/m^3) / R (s/m)."""
+    return SECONDS_PER_HOUR * params.water_vapour_drop_g_per_m3 / resistance
+
+
+def barrier_tewl(params: SkinParams, sc_layers, sc_lipid):
+    """TEWL of each column (g m^-2 h^-1), shape ``L``: ``3600 dC / (R_VE + sum_i n_i r(lambda_i))``."""
+    return tewl_from_resistance(params, barrier_resistance(params, sc_layers, sc_lipid))
+
+
+# --------------------------------------------------------------------------- signals
+
+def store_release_rate(params: SkinParams, tewl):
+    """Release rate of the cytokine store (1/h), shape ``L``.
+
+    ``k_out = k_rel sigmoid((TEWL / TEWL_ref - theta) / w) + k_basal``: barrier loss
+    (excess water loss) triggers the release; the constitutive leak sets the
+    homeostatic cytokine level.
+    """
+    excess = tewl / params.tewl_reference
+    trigger = jax.nn.sigmoid((excess - params.cytokine_barrier_threshold) / params.cytokine_barrier_width)
+    return params.cytokine_store_release_per_hour * trigger + params.cytokine_basal_release_per_hour
+
+
+def upper_ve_weights(depth: DepthGrid):
+    """Where released cytokine enters: the indicator of the upper 30 % of the VE with unit
+    integral over normalised depth (shape ``(Z,)``)."""
+    xi = jnp.asarray(depth.z_um)
+    upper = (xi > 1.0 - UPPER_VE_FRACTION).astype(xi.dtype)
+    return upper / (upper.sum() * depth.h_um)
+
+
+def calcium_retention_rate(params: SkinParams, xi):
+    """Active calcium retention rate ``k_ret xi^4`` (1/h) toward the ceiling, shape of ``xi``."""
+    return params.calcium_retention_per_hour * xi**4
+
+
+def calcium_washout_coefficient(params: SkinParams, tewl, ve_depth):
+    """Robin coefficient of the calcium washout through the top face, ``v TEWL / H`` (1/h in normalised depth)."""
+    return params.calcium_washout_um_per_hour_per_tewl * tewl / ve_depth
+
+
+def calcium_top(params: SkinParams, calcium, tewl, ve_depth, nz: int):
+    """Calcium on the VE/SC face, ``Ca_top`` (normalised), shape ``calcium.shape[:-1]``.
+
+    The face value of the Robin washout condition, eliminated with the half-cell gradient
+    exactly as the solver does (``sim._diffusion._face_terms``): with conductance
+    ``gamma = 2 D_z / h`` and washout coefficient ``beta = w TEWL / H`` (normalised depth,
+    ``D_z = D / H^2``, ``h = 1 / nz``), ``Ca_top = gamma Ca_N / (gamma + beta)``. Second
+    order in ``h``; the top cell-centre value ``Ca_N`` (half a cell below the face) is
+    only first order, which made the secretion drive depend on ``nz``.
+    """
+    gamma = 2.0 * params.calcium_diffusivity_um2_per_hour / ve_depth**2 * nz
+    beta = calcium_washout_coefficient(params, tewl, ve_depth)
+    return gamma * calcium[..., -1] / (gamma + beta)
+
+
+def secretion_drive(params: SkinParams, ca_top):
+    """Lamellar-body secretion drive ``D = ((1 - Ca_top / Ca_top*)+)^p`` (smooth positive part).
+
+    ``Ca_top* = fraction x ref`` with ``ref`` the column's homeostatic ``Ca_top``
+    (``calcium_top_reference``), or, while ``reference_tracking = 1`` (spin-up), the
+    current ``Ca_top`` itself, so the drive is the tonic homeostatic value and the
+    spin-up converges in one pass whatever the reference it starts from.
+    """
+    ref = params.calcium_top_reference + params.reference_tracking * (ca_top - params.calcium_top_reference)
+    return smooth_relu(1.0 - ca_top / (params.calcium_set_point_fraction * ref), SECRETION_SMOOTHING) \
+        ** params.lb_secretion_exponent
+
+
+def lipid_dose(params: SkinParams, secreted, sc_layers, bin_age_mid_h):
+    """Lipid delivered to each cohort per unit secreted store (shape ``L + (A,)``).
+
+    ``Y s w_i / max(sum_j n_j w_j, 0.05)`` with ``w_i = exp(-a_i / a_dep)`` (``a_i`` the
+    bin's mid age): the secreted lipid goes to the youngest cohorts. ``secreted`` (shape
+    ``L``) is an amount (fast step) or a rate (reference); the law is linear in it.
+    """
+    w_age = jnp.exp(-jnp.asarray(bin_age_mid_h) / params.lb_deposit_age_hours)
+    receiving = jnp.sum(sc_layers * w_age, axis=-1)
+    return (params.lb_lipid_yield * secreted / jnp.maximum(receiving, 0.05))[..., None] * w_age
+
+
+# --------------------------------------------------------------------------- SC cohorts
+# (divisions by scalars are taken as products with their reciprocals: an elementwise f64
+# division costs several exponentials' worth of vector throughput)
+
+def cohesion_loss_rate(params: SkinParams, above):
+    """Corneodesmosome degradation rate ``k_i = k_0 eta (1 + b exp(-above_i / d))`` (1/h), shape of ``above``."""
+    return params.cohesion_loss_per_hour * params.cohesion_heterogeneity[..., None] * (
+        1.0 + params.cohesion_surface_boost * jnp.exp(above * (-1.0 / params.cohesion_surface_depth_layers)))
+
+
+def lipid_processing_profile(params: SkinParams, above):
+    """Depth profile of lipid processing ``exp(-above_i / d_p)``; the rate is ``lipid_processing_per_hour`` times it."""
+    return jnp.exp(above * (-1.0 / params.lipid_processing_depth_layers))
+
+
+def desquamation_rate(params: SkinParams, sc_cohesion, above):
+    """Detachment rate ``d_i = d_0 sigmoid((kappa_c - kappa_i) / w) exp(-above_i / d_e)`` (1/h)."""
+    weak = jax.nn.sigmoid((params.cohesion_critical - sc_cohesion) * (1.0 / params.cohesion_threshold_width))
+    return params.desquamation_rate_per_hour * weak * jnp.exp(above * (-1.0 / params.exposure_depth_layers))
+
+
+# --------------------------------------------------------------------------- VE, dermis
+
+def proliferation(params: SkinParams, ve_content, growth_factor):
+    """Basal proliferation ``P = P_0 max(1 + G g, 0) 2 / (1 + (M / M*)^h)`` (layers/h), ``M* = P_0 tau_VE``.
+
+    ``ve_content``: VE cells per column ``M`` (layer equivalents), ``growth_factor``:
+    ``g``; shape ``L``.
+    """
+    M_star = params.basal_flux_layers_per_hour * params.ve_transit_hours
+    feedback = 2.0 / (1.0 + (ve_content / M_star) ** params.feedback_hill)
+    return params.basal_flux_layers_per_hour * jnp.maximum(1.0 + params.growth_factor_gain * growth_factor, 0.0) * feedback
+
+
+def dermis_targets(params: SkinParams, basal_cytokine):
+    """Targets ``(f*, e*)`` of fibroblast activation and erythema for the basal cytokine ``c_0``.
+
+    ``x = max(relu_s(c_0 - c_ref) - w log 2, 0)`` (the smooth positive part shifted to
+    vanish at the reference: ``f* = e* = 0`` at homeostasis), ``f* = x / (x + K_f)``,
+    ``e* = x / (x + K_e)``. Shape of ``basal_cytokine``.
+    """
+    excess = jnp.maximum(smooth_relu(basal_cytokine - params.cytokine_basal_reference, DERMIS_SMOOTHING)
+                         - DERMIS_SMOOTHING * jnp.log(2.0), 0.0)
+    return excess / (excess + params.fibroblast_half_activation), excess / (excess + params.erythema_half_activation)
+
+
+def remodelling_diffusivity(params: SkinParams, fibroblast_activation):
+    """Lateral diffusivity of the dermal surface ``D_b = D_r max(mean(f) - 0.001, 0)`` (µm²/h, scalar).
+
+    Remodelling needs activation above 0.1 %: no creep at homeostasis; the lateral mean
+    keeps the Fourier modes uncoupled.
+    """
+    return params.remodelling_um2_per_hour * jnp.maximum(jnp.mean(fibroblast_activation) - 1e-3, 0.0)

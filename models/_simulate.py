@@ -1,0 +1,158 @@
+"""The run: one jitted scan of events, skin step and age-bin shift over a schedule.
+
+:func:`simulate` is the single jitted entry point (diffrax style): static grid and
+output switches, everything else traced, so one compilation per grid shape serves every
+parameter value and schedule of the same padded length. ``vmap`` over the leading axis
+of ``params`` / ``schedule`` batches scenarios. The scan is :func:`sim.trajectory`: the
+step advances the carry, its post-process hook makes the per-step output.
+
+Each step also records what its event did (:class:`models.EventRecord`), from which the
+per-session outcomes are read (:mod:`models.outcomes` functions, ``experiments``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from sim import make_sparse_cond, trajectory
+from models._events import EventRecord, apply_event_recorded, no_record
+from models._grid import ModelGrid
+from models._params import SkinParams
+from models._readouts import Diagnostics, column_tewl, diagnostics, surface_um
+from models._schedule import Schedule
+from models._state import SkinState
+from models._status import RunStatus, nonfinite_status, raise_if_failed
+from models._step import skin_step
+from models._substeps import shift_bins
+
+
+class StepOutput(NamedTuple):
+    """The readouts of one step (scalars, except ``surface``); stacked ``(N, ...)`` per run."""
+
+    diag: Diagnostics
+    desquamated: jax.Array  # cumulative, lateral mean (layers)
+    removed: jax.Array
+    produced: jax.Array
+    surface: jax.Array  # (L,) or () when profiles are off
+    event: EventRecord  # the event applied at the start of the step
+    oldest_bin_layers: jax.Array  # largest content of the last ("older than") SC age bin, layers
+
+
+def _readout_names() -> tuple[str, ...]:
+    names = []
+    for field in StepOutput._fields:
+        sub = {"diag": Diagnostics, "event": EventRecord}.get(field)
+        if field != "surface":
+            names += [f"{field}.{name}" for name in sub._fields] if sub else [field]
+    return tuple(names)
+
+
+READOUT_NAMES = _readout_names()
+"""Names of the scalar per-step readouts (``diag.tewl``, ``event.strain``...), in the
+order of the packed per-step vector; :attr:`models.RunStatus.readout` indexes it."""
+
+
+class Run(eqx.Module):
+    """What :func:`simulate` returns.
+
+    ``final_state``: the :class:`models.SkinState` after the last step; ``initial``: the
+    :class:`StepOutput` of the initial state (its ``event`` is zeros); ``steps``: the
+    per-step :class:`StepOutput`, every leaf with a leading step axis ``N``;
+    ``status``: the :class:`models.RunStatus` of the run. It unpacks (and indexes) as
+    the three-tuple ``(final_state, initial, steps)``, so ``final, out0, outs =
+    simulate(...)`` keeps working; the status is read by attribute.
+    """
+
+    final_state: SkinState
+    initial: StepOutput
+    steps: StepOutput
+    status: RunStatus
+
+    def __iter__(self):
+        return iter((self.final_state, self.initial, self.steps))
+
+    def __getitem__(self, i):
+        return (self.final_state, self.initial, self.steps)[i]
+
+    def __len__(self):
+        return 3
+
+
+def _shifted(ops):
+    state, params = ops
+    return shift_bins(state, params), params
+
+
+_gated_shift = make_sparse_cond(_shifted, lambda ops: ops)
+
+
+def _output(state, params, grid, profiles: bool, record: EventRecord | None = None, tewl=None) -> StepOutput:
+    return StepOutput(
+        diag=diagnostics(state, params, grid, tewl_field=tewl),
+        desquamated=jnp.mean(state.desquamated),
+        removed=jnp.mean(state.removed),
+        produced=jnp.mean(state.produced),
+        surface=surface_um(state, params) if profiles else jnp.zeros(()),
+        event=no_record() if record is None else record,
+        oldest_bin_layers=jnp.max(state.sc_layers[..., -1]),
+    )
+
+
+def _pack(out: StepOutput):
+    """The scalar readouts as one vector (one stacked scan output, not ~30) and the surface."""
+    return jnp.stack(jax.tree_util.tree_leaves(out._replace(surface=None))), out.surface
+
+
+def _unpack(packed, surface) -> StepOutput:
+    diag = Diagnostics(*(packed[..., i] for i in range(len(Diagnostics._fields))))
+    rest = [packed[..., i] for i in range(len(Diagnostics._fields), packed.shape[-1])]
+    n_event = len(EventRecord._fields)
+    desquamated, removed, produced = rest[:3]
+    return StepOutput(diag=diag, desquamated=desquamated, removed=removed, produced=produced, surface=surface,
+                      event=EventRecord(*rest[3:3 + n_event]), oldest_bin_layers=rest[3 + n_event])
+
+
+@partial(jax.jit, static_argnames=("grid", "profiles", "throw"))
+def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: ModelGrid,
+             profiles: bool = False, throw: bool = False) -> Run:
+    """Run the whole schedule; returns a :class:`Run` (unpacks as ``(final_state, initial, steps)``).
+
+    Per step: apply the event that starts the step (recording what it did in
+    ``steps.event``), advance the skin by ``dt`` (:func:`models.skin_step`), shift the
+    age bins if the step ends on a bin boundary, record the lateral-mean readouts. The
+    TEWL field is computed once per step and carried: it is this step's readout and the
+    barrier that drives the next step (recomputed only after an event). Zero-length
+    padding steps change nothing.
+
+    ``run.status`` (:class:`models.RunStatus`) says whether a per-step readout became
+    non-finite, and at which step first. ``throw=False`` (default): the run returns
+    normally whatever happened; ``throw=True``: it raises ``FloatingPointError`` (inside
+    the compiled computation, at the first use of its result) naming the readout and the
+    step.
+    """
+
+    def step(carry, x):
+        state, tewl, _ = carry
+        dt, ev, shift = x
+        state, record, tewl = apply_event_recorded(state, params, schedule, ev, grid, tewl)
+        state = skin_step(state, params, dt, grid, tewl=tewl)
+        state, _ = _gated_shift(shift, (state, params))
+        return state, column_tewl(state, params), record
+
+    def post_process(carry, x):
+        state, tewl, record = carry
+        return _pack(_output(state, params, grid, profiles, record, tewl))
+
+    tewl0 = column_tewl(state0, params)
+    (final, _, _), (packed, surface) = trajectory(
+        step, post_process, (state0, tewl0, no_record()), (schedule.dt, schedule.event, schedule.shift))
+    initial = _output(state0, params, grid, profiles, tewl=tewl0)
+    status = nonfinite_status(packed, _pack(initial)[0], schedule.dt)
+    if throw:
+        raise_if_failed(status, READOUT_NAMES)
+    return Run(final_state=final, initial=initial, steps=_unpack(packed, surface), status=status)

@@ -1,0 +1,76 @@
+"""The homeostatic spin-up: the untreated steady state of a profile on a grid."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+
+from sim import TimeGrid, make_time_grid
+from models._grid import ModelGrid
+from models._laws import calcium_top, ve_depth_um
+from models._params import SkinParams
+from models._readouts import column_tewl
+from models._schedule import Schedule, make_schedule
+from models._simulate import simulate
+from models._state import SkinState, initial_state
+from models._tables import HOURS_PER_DAY
+
+_REFERENCES = lambda p: (p.tewl_reference, p.calcium_top_reference, p.cytokine_basal_reference)  # noqa: E731
+
+
+def untreated_schedule(days: float, dt_h: float, grid: ModelGrid) -> tuple[TimeGrid, Schedule]:
+    """The time grid and schedule of ``days`` without events, saved once per age bin."""
+    tg = make_time_grid(days * HOURS_PER_DAY, dt_h, (), bin_width_h=grid.bin_width_h, save_every_h=grid.bin_width_h)
+    return tg, make_schedule(tg, [], [])
+
+
+def with_references(state: SkinState, params: SkinParams) -> SkinParams:
+    """Set the homeostatic references (per column) from a spun-up ``state``."""
+    tewl = column_tewl(state, params)
+    H = ve_depth_um(params, state.ve_cells)
+    ca_top = calcium_top(params, state.calcium, tewl, H, state.calcium.shape[-1])
+    return eqx.tree_at(_REFERENCES, params, (tewl, ca_top, state.cytokine[..., 0]))
+
+
+def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
+    """Homeostatic steady state of a profile on a grid (spin-up, then fork).
+
+    Returns ``(state, params, drift)``. Four equal stages (one compilation) of the
+    untreated model from :func:`models.initial_state`: after the first three, the
+    per-column homeostatic references (TEWL, Ca_top, basal cytokine) are set from the
+    state; during those three the secretion set point follows the current Ca_top
+    (``reference_tracking = 1``, see :func:`models.secretion_drive`), so the relative
+    set point needs no fixed-point iteration on its reference; at the end the dermal
+    surface is put back on its template (its exact steady state while remodelling is
+    off; the start-up transient would otherwise leave it smoothed, to relapse over
+    months). The last stage runs with the final references, which are not changed
+    afterwards, so the returned state is the steady state of the returned parameters
+    (the slowest mode, the VE feedback, decays with an e-folding time of ~9 d).
+    ``drift`` is the largest change of the readouts over the last 30 days of that stage,
+    relative to ``max(|value|, 1e-6)`` (~0 at homeostasis).
+    """
+    params = eqx.tree_at(
+        _REFERENCES, params,
+        tuple(jnp.broadcast_to(a, grid.lateral.shape) * 1.0 for a in _REFERENCES(params)))
+    state = initial_state(params, grid)
+    _, sched = untreated_schedule(stage_days, dt_h, grid)
+    params = eqx.tree_at(lambda p: p.reference_tracking, params, jnp.asarray(1.0))
+    for _ in range(3):
+        state, _, _ = simulate(state, params, sched, grid)
+        params = with_references(state, params)
+    params = eqx.tree_at(lambda p: p.reference_tracking, params, jnp.asarray(0.0))
+    state, _, outs = simulate(state, params, sched, grid)
+    # the dermal surface: its steady state is the template exactly while remodelling is
+    # off (mean fibroblast activation below the 0.1 % threshold of the remodelling law)
+    state = eqx.tree_at(lambda s: s.dermis_um, state, params.dermis_template_um * jnp.ones_like(state.dermis_um))
+    lag = int(round(30 * HOURS_PER_DAY / dt_h))
+    drift = 0.0 if float(jnp.mean(state.fibroblast_activation)) < 1e-3 else float("inf")
+    roughness = {"ra_um", "rq_um", "rz_um", "fine_line_depth_um"}
+    for name, series in outs.diag._asdict().items():
+        if name in roughness:
+            continue  # depends on the dermal surface, reset above
+        series = np.asarray(series)
+        a, b = series[-1], series[-1 - lag]
+        drift = max(drift, abs(a - b) / max(abs(b), 1e-6))
+    return state, params, float(drift)
