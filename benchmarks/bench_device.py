@@ -92,7 +92,7 @@ def main(argv=None) -> None:
     if args.batch:
         stack = lambda *xs: jax.tree.map(lambda *leaves: np.stack(leaves), *xs)  # noqa: E731
         n_steps = max(p.tgrid.n_steps for p in runs.values())
-        n_events = max(runner.scenario_size(r)[1] for r in (course, plain))
+        n_events = max(runner.plan_run(r).size[1] for r in (course, plain))
         batched = {}
         from sim import pad_time_grid
         from models import make_schedule

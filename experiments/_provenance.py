@@ -74,19 +74,15 @@ def library_versions() -> dict[str, str]:
 def provenance_attrs(resolved: Any) -> dict[str, str]:
     """String attributes describing how a result was made.
 
-    ``resolved`` is a :class:`experiments.config.ResolvedRunConfig` (anything with
-    ``to_json()``/``to_dict()`` and ``hash`` works). Keys: ``epiturn_version``,
+    ``resolved`` is a :class:`experiments.config.ResolvedRunConfig` or an
+    ``experiments.sweep.SweepPlan`` (anything with ``to_json()`` and ``hash``). Keys: ``epiturn_version``,
     ``git_commit``, ``config_json``, ``config_hash``, ``library_versions`` (JSON),
     ``created_utc`` (ISO 8601).
     """
-    if hasattr(resolved, "to_json"):
-        config_json = resolved.to_json()
-    else:
-        config_json = json.dumps(resolved.to_dict(), sort_keys=True, separators=(",", ":"))
     return {
         "epiturn_version": package_version(),
         "git_commit": git_commit(),
-        "config_json": config_json,
+        "config_json": resolved.to_json(),
         "config_hash": str(resolved.hash),
         "library_versions": json.dumps(library_versions(), sort_keys=True),
         "created_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),

@@ -31,7 +31,7 @@ from experiments._outputs import OUTPUTS, COLUMN_NAN, NO_COURSE_NAN, annotate, d
 from experiments._provenance import provenance_attrs
 
 __all__ = ["EventTable", "Prepared", "RunPlan", "check_finite", "device_params", "event_table", "finalize",
-           "first_nonfinite", "label_outputs", "model_grid", "nonfinite_message", "plan_run", "prepare", "run", "run_config", "scenario_size",
+           "first_nonfinite", "label_outputs", "model_grid", "nonfinite_message", "plan_run", "prepare", "run", "run_config",
            "time_grid", "to_dataset"]
 
 HOURS_PER_DAY = 24.0
@@ -169,11 +169,6 @@ def plan_run(resolved: ResolvedRunConfig) -> RunPlan:
     events = event_table(resolved)
     tgrid = time_grid(resolved, grid, events)
     return RunPlan(grid, events, tgrid, bool(resolved.save.profiles), _session_steps(events, tgrid))
-
-
-def scenario_size(resolved: ResolvedRunConfig) -> tuple[int, int]:
-    """``(n_steps, n_events)`` of a scenario before padding (cheap: no spin-up)."""
-    return plan_run(resolved).size
 
 
 class Prepared(NamedTuple):

@@ -108,13 +108,11 @@ def _pack(out: StepOutput):
     return jnp.stack(jax.tree_util.tree_leaves(out._replace(surface=None))), out.surface
 
 
-def _unpack(packed, surface) -> StepOutput:
-    diag = Diagnostics(*(packed[..., i] for i in range(len(Diagnostics._fields))))
-    rest = [packed[..., i] for i in range(len(Diagnostics._fields), packed.shape[-1])]
-    n_event = len(EventRecord._fields)
-    desquamated, removed, produced = rest[:3]
-    return StepOutput(diag=diag, desquamated=desquamated, removed=removed, produced=produced, surface=surface,
-                      event=EventRecord(*rest[3:3 + n_event]), oldest_bin_layers=rest[3 + n_event])
+def _unpack(packed, surface, like: StepOutput) -> StepOutput:
+    """Inverse of :func:`_pack`: the per-step vectors ``packed[..., i]`` back into the structure of ``like``."""
+    treedef = jax.tree_util.tree_structure(like._replace(surface=None))
+    scalars = jax.tree_util.tree_unflatten(treedef, [packed[..., i] for i in range(packed.shape[-1])])
+    return scalars._replace(surface=surface)
 
 
 @partial(jax.jit, static_argnames=("grid", "profiles", "throw"))
@@ -155,4 +153,4 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     status = nonfinite_status(packed, _pack(initial)[0], schedule.dt)
     if throw:
         raise_if_failed(status, READOUT_NAMES)
-    return Run(final_state=final, initial=initial, steps=_unpack(packed, surface), status=status)
+    return Run(final_state=final, initial=initial, steps=_unpack(packed, surface, initial), status=status)

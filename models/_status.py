@@ -74,11 +74,10 @@ def raise_if_failed(status: RunStatus, readout_names) -> None:
     message). Under ``vmap`` the first failed member is named.
     """
 
-    def check(code, step, readout, time_h):
-        code, step, readout, time_h = (np.atleast_1d(np.asarray(a)).ravel() for a in (code, step, readout, time_h))
-        for c, s, r, t in zip(code, step, readout, time_h):
-            if c != STATUS_SUCCESSFUL:
-                raise FloatingPointError(f"simulate: readout {readout_names[int(r)]!r} became non-finite "
-                                         f"at step {int(s)} (t = {float(t):.6g} h)")
+    def check(*fields):
+        for member in zip(*(np.atleast_1d(np.asarray(a)).ravel() for a in fields)):
+            message = status_message(RunStatus(*member), readout_names)
+            if message is not None:
+                raise FloatingPointError(f"simulate: {message}")
 
     jax.debug.callback(check, status.code, status.step, status.readout, status.time_h)

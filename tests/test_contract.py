@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import pkgutil
 import re
 from pathlib import Path
 
@@ -107,31 +106,11 @@ def _code(cell: str) -> str:
 
 
 def output_table():
-    """``({name: (units, dims or None)}, {coordinate: units} or None)`` from the code."""
-    import experiments
+    """``({name: (units, dims)}, {coordinate: units})`` from the output table of experiments."""
+    from experiments._outputs import COORDINATES, OUTPUTS
 
-    candidates = ["experiments._outputs", "experiments._output", "experiments.output"]
-    candidates += [f"experiments.{m.name}" for m in pkgutil.iter_modules(experiments.__path__)
-                   if "output" in m.name and f"experiments.{m.name}" not in candidates]
-    for name in candidates:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        table = getattr(module, "OUTPUTS", None) or getattr(module, "VARIABLES", None)
-        if not table:
-            continue
-        variables = {}
-        for key, row in table.items():
-            units = getattr(row, "units", None)
-            if units is None:
-                units = row[0]
-            dims = getattr(row, "dims", None)
-            variables[key] = (units, tuple(dims) if dims is not None else None)
-        coords = getattr(module, "COORDINATES", None) or getattr(module, "COORDS", None)
-        coords = {k: v[0] for k, v in coords.items()} if coords else None
-        return variables, coords
-    pytest.fail("no output table found in experiments (OUTPUTS / VARIABLES)")
+    return ({name: (out.units, tuple(out.dims)) for name, out in OUTPUTS.items()},
+            {name: units for name, (units, _) in COORDINATES.items()})
 
 
 def documented_outputs():
@@ -174,7 +153,7 @@ def test_every_documented_output_is_in_the_output_table():
             code_units, code_dims = variables[name]
             if units != code_units:
                 problems.append(f"{name}: units {units!r} on the page, {code_units!r} in the table")
-            if code_dims is not None and dims != code_dims:
+            if dims != code_dims:
                 problems.append(f"{name}: dims {dims} on the page, {code_dims} in the table")
     assert not problems, "docs/interface.md is out of step with the output table:\n" + "\n".join(problems)
 
@@ -188,8 +167,6 @@ def test_every_output_of_the_table_is_documented():
 
 def test_coordinates_are_documented_both_ways():
     _, coords = output_table()
-    if coords is None:
-        pytest.skip("the output table has no coordinate table")
     documented = documented_coordinates()
     problems = [f"{c}: not in docs/interface.md" for c in coords if c not in documented]
     for name, (units, status) in documented.items():

@@ -31,7 +31,7 @@ from experiments.config._lookup import CONFIGS_ENV, REPO_ROOT, config_dirs, list
 from experiments.config._overrides import apply_overrides
 from experiments.config._paths import FieldDescription, describe, long_name, units_of
 from experiments.config._protocol import SETTING_NAMES, LevelSettings, ProtocolSpec, SettingsSpec
-from experiments.config._resolve import ResolvedRunConfig, load_device, load_run_config
+from experiments.config._resolve import ResolvedRunConfig, canonical_json, content_hash, load_device, load_run_config
 from experiments.config._run_config import Event, GridSpec, RunConfig, SaveSpec, SkinProfile, StripEvent
 from experiments.config._schema import Range
 from experiments.config._yaml import load_yaml
@@ -55,7 +55,9 @@ __all__ = [
     "SkinProfile",
     "StripEvent",
     "apply_overrides",
+    "canonical_json",
     "config_dirs",
+    "content_hash",
     "describe",
     "list_devices",
     "list_profiles",

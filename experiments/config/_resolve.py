@@ -207,6 +207,16 @@ def _resolve_duration(cfg: RunConfig, protocol: ProtocolSpec | None) -> float:
 # --------------------------------------------------------------------------- the resolved config
 
 
+def canonical_json(data: Any) -> str:
+    """The JSON that defines a config's identity: sorted keys, no spaces, no NaN."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def content_hash(data: Any) -> str:
+    """sha256 hex digest of :func:`canonical_json` of ``data`` (run configs, sweep plans)."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class ResolvedRunConfig:
     """A run config with every reference resolved and every default filled.
@@ -260,13 +270,13 @@ class ResolvedRunConfig:
         }
 
     def to_json(self) -> str:
-        """Canonical JSON of :meth:`to_dict` (sorted keys, no spaces)."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        """Canonical JSON of :meth:`to_dict` (:func:`canonical_json`)."""
+        return canonical_json(self.to_dict())
 
     @cached_property
     def hash(self) -> str:
-        """sha256 hex digest of the canonical JSON of :meth:`to_dict`."""
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        """sha256 hex digest of the canonical JSON of :meth:`to_dict` (:func:`content_hash`)."""
+        return content_hash(self.to_dict())
 
 
 # --------------------------------------------------------------------------- entry point

@@ -42,6 +42,8 @@ from typing import Sequence
 import numpy as np
 import xarray as xr
 
+from experiments._outputs import OUTPUTS
+
 __all__ = ["SUMMARY_OUTCOMES", "RUN_OUTCOMES_FROM_SAVES", "summary_outcomes", "outcome_table", "smoothness_gain", "irritation_burden",
            "outcome_and_label", "outcome_names"]
 
@@ -54,13 +56,11 @@ SUMMARY_OUTCOMES: dict[str, tuple[str, str]] = {
     "sc_layers_min": ("1", "fewest stratum corneum layers"),
 }
 
-# name: (units, long_name) of the run's course outcomes, computed from the saved series
-# when a result lacks them
+# name: (units, long_name) of the run's course outcomes (from the output table), computed
+# from the saved series when a result lacks them
 RUN_OUTCOMES_FROM_SAVES: dict[str, tuple[str, str]] = {
-    "irritation_burden_days": ("d", "time integral of the relative TEWL excess over tewl_baseline"),
-    "max_injury_um": ("um", "deepest loss of living epidermis during the run"),
-    "ra_change_pct_end_followup": ("%", "change of Ra from the start to the end of the run"),
-}
+    name: (OUTPUTS[name].units, OUTPUTS[name].long_name)
+    for name in ("irritation_burden_days", "max_injury_um", "ra_change_pct_end_followup")}
 FROM_SAVES_COMMENT = "computed from the saved time points, not every time step (the result has no run value)"
 
 # dimensions of one run: a variable on none of these is a scalar outcome of its scenario

@@ -22,7 +22,6 @@ resolves every scenario without computing anything.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import json
 import math
@@ -35,8 +34,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from experiments.config import (ConfigError, ResolvedRunConfig, apply_overrides, load_run_config, load_yaml, long_name,
-                                units_of)
+from experiments.config import (ConfigError, ResolvedRunConfig, apply_overrides, canonical_json, content_hash,
+                                load_run_config, load_yaml, long_name, units_of)
 from experiments._outputs import COORDINATES, OUTPUTS
 from experiments._run import RunPlan, plan_run
 
@@ -262,11 +261,11 @@ class SweepPlan:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return canonical_json(self.to_dict())
 
     @property
     def hash(self) -> str:
-        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+        return content_hash(self.to_dict())
 
 
 def _fmt(v: Any) -> str:

@@ -318,8 +318,8 @@ def test_scenarios_with_different_devices_batch_under_vmap():
     from experiments import _run as runner
 
     a, b = _two_sessions(1), _two_sessions(7, "crystal_al2o3")
-    n_steps = max(runner.scenario_size(a)[0], runner.scenario_size(b)[0])
-    n_events = max(runner.scenario_size(a)[1], runner.scenario_size(b)[1])
+    n_steps = max(runner.plan_run(a).size[0], runner.plan_run(b).size[0])
+    n_events = max(runner.plan_run(a).size[1], runner.plan_run(b).size[1])
     pa, pb = runner.prepare(a, n_steps, n_events), runner.prepare(b, n_steps, n_events)
     stack = lambda *xs: jax.tree.map(lambda *leaves: np.stack(leaves), *xs)  # noqa: E731
     batched = jax.vmap(simulate, in_axes=(0, 0, 0, None, None))(
