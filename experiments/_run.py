@@ -94,7 +94,8 @@ def device_params(resolved: ResolvedRunConfig) -> DeviceParams:
     """The scenario's hardware and skin mechanics (placeholder hardware when untreated)."""
     hardware = None
     if resolved.device is not None:
-        hardware = resolved.device.model_dump(include={"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"})
+        hardware = resolved.device.model_dump(include={"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um",
+                                                            "nozzle_diameter_mm"})
     return make_device_params(hardware, resolved.skin)
 
 

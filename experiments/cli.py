@@ -264,6 +264,56 @@ def plot(
     typer.echo(f"figures ({len(files)} files) in {outdir}")
 
 
+@app.command()
+@guarded
+def validate(
+    configs: Optional[List[Path]] = typer.Argument(
+        None, help="Validation experiments: YAML files or folders of them (default: every file in configs/validation)."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help="Folder for the report: validation.md, validation.html (self-contained), figures/."),
+    update_docs: bool = typer.Option(
+        False, "--update-docs", help="Also rewrite the result table of docs/validation.md (needs every config: no CONFIG)."),
+) -> None:
+    """Run the literature validation: table of checks, 'N of M checks pass'; exit 1 if any fails."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from experiments import validation
+    from experiments.report import validation_cells
+
+    if update_docs and configs:
+        fail(f"--update-docs: given with CONFIG {', '.join(map(str, configs))}; allowed: no CONFIG "
+             "(the docs table is the one of every config in configs/validation)")
+    if output is not None and output.exists() and not output.is_dir():
+        fail(f"-o/--output: {str(output)!r} is a file; allowed: a folder (created when missing)")
+    run = validation.run_validation(configs or None, progress=lambda line: typer.echo(line, err=True))
+
+    table = Table(title="Literature validation (conditions in the report: -o DIR)", show_lines=False)
+    for name, kwargs in (("experiment", {"no_wrap": True}), ("id", {"no_wrap": True}), ("profile", {"no_wrap": True}),
+                         ("quantity", {}), ("model value", {"justify": "right"}), ("target", {}),
+                         ("accepted range", {"justify": "right"}), ("pass", {"no_wrap": True}), ("source", {"ratio": 1})):
+        table.add_column(name, **kwargs)
+    for row in run.table.to_dict("records"):
+        c = validation_cells(row)  # plain text (no rich markup: a source may hold brackets)
+        cells = [Text(str(row["experiment"]))] + [Text(c[k]) for k in (
+            "id", "profile", "quantity", "model value", "target", "accepted range")]
+        cells += [Text("yes") if row["passed"] else Text("FAIL", style="bold red"), Text(c["source"])]
+        table.add_row(*cells, style=None if row["passed"] else "red")
+    Console(width=max(Console().width, 180)).print(table)
+    if output is not None:
+        files = validation.write_report(run, output)
+        typer.echo(f"wrote {files[0]}, {files[1]} and {len(files) - 2} figure files in {output / 'figures'}")
+    if update_docs:
+        from experiments.docs import VALIDATION_DOC, update_validation_doc
+
+        changed = update_validation_doc(run.table)
+        typer.echo(f"{'updated' if changed else 'unchanged'}: {VALIDATION_DOC}")
+    typer.echo(run.summary)
+    if run.n_passed < run.n_checks:
+        raise typer.Exit(EXIT_FAILED)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point of the ``epiturn`` console script (64-bit floats for the whole process)."""
     enable_x64()

@@ -1,8 +1,14 @@
-"""Keep the parameter tables in docs/model.md in step with configs/skin/*.yaml.
+"""Keep the generated tables of the docs in step with the code.
 
-``python -m experiments.docs`` rewrites the block between the ``parameter-table`` markers
-of docs/model.md; ``python -m experiments.docs --check`` exits 1 if it is stale (a test
-runs the check).
+- docs/model.md, the parameter table (from configs/skin/*.yaml): ``python -m
+  experiments.docs`` rewrites the block between the ``parameter-table`` markers;
+  ``python -m experiments.docs --check`` exits 1 if it is stale (a test runs the check).
+- docs/validation.md, the result table of the literature validation (between the
+  ``validation-table`` markers): it needs every validation experiment run (about a
+  minute), so it is rewritten by ``epiturn validate --update-docs``
+  (:func:`update_validation_doc`), with the same code that writes the validation report
+  (:func:`render_validation_block`); ``tests/validation/test_validate_report.py`` checks
+  it against the table the validation tests compute anyway.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
 PROFILES = ("young_face", "aged_face", "forearm")
 START, END = "<!-- parameter-table:start -->", "<!-- parameter-table:end -->"
+VALIDATION_DOC = ROOT / "docs" / "validation.md"
+VALIDATION_START, VALIDATION_END = "<!-- validation-table:start -->", "<!-- validation-table:end -->"
 
 
 def _entry(raw):
@@ -50,6 +58,28 @@ def render_parameter_table() -> str:
 def updated_doc(text: str) -> str:
     i, j = text.index(START) + len(START), text.index(END)
     return text[:i] + "\n" + render_parameter_table() + "\n" + text[j:]
+
+
+def render_validation_block(table) -> str:
+    """The result block of docs/validation.md: the summary line and the table of checks."""
+    from experiments.report import validation_markdown_table, validation_summary
+
+    return f"**{validation_summary(table)}.**\n\n{validation_markdown_table(table)}"
+
+
+def updated_validation_doc(text: str, table) -> str:
+    """``text`` (docs/validation.md) with its result block rendered from ``table``."""
+    i, j = text.index(VALIDATION_START) + len(VALIDATION_START), text.index(VALIDATION_END)
+    return text[:i] + "\n" + render_validation_block(table) + "\n" + text[j:]
+
+
+def update_validation_doc(table) -> bool:
+    """Rewrite the result block of docs/validation.md from ``table``; True if it changed."""
+    text = VALIDATION_DOC.read_text(encoding="utf-8")
+    new = updated_validation_doc(text, table)
+    if new != text:
+        VALIDATION_DOC.write_text(new, encoding="utf-8")
+    return new != text
 
 
 def main(argv=None) -> int:

@@ -23,10 +23,35 @@ A check's ``relation`` is ``within`` (the default; needs ``tolerance``), ``at_le
 value (for "aged slower than young" or "calcium in step with the barrier").
 
 :func:`validate` runs every experiment and returns a :class:`pandas.DataFrame` with one
-row per check: ``id, experiment, profile, quantity, value, target, low, high, tolerance,
-units, passed, condition, source``. :func:`measure` gives the raw measurements of one
-experiment (``{profile: {quantity: value}}``), which the tests in ``tests/validation``
-assert on.
+row per check: ``id, experiment, profile, quantity, value, target, target_text, low,
+high, tolerance, units, passed, condition, source``. :func:`measure` gives the
+measurements of one experiment, ``{profile: Measurement}``: a :class:`Measurement` reads
+as ``{quantity: value}`` (what the tests in ``tests/validation`` assert on) and carries
+the time series the values were read from (``.series``, an :class:`xarray.Dataset` with
+CF ``units`` and ``long_name``) and where each was read (``.at``). :func:`run_validation`
+keeps both (a :class:`ValidationRun`: per experiment its measurements and rows, and the
+table); :func:`write_report` writes the report of ``epiturn validate -o DIR``
+(``validation.md``, a self-contained ``validation.html``, ``figures/<experiment>.png`` and
+``.svg``; see :mod:`experiments.report`). ``epiturn validate --update-docs`` rewrites the
+result table of docs/validation.md (:func:`experiments.docs.update_validation_doc`).
+
+Add an experiment kind (``experiment: <kind>`` in a config):
+
+1. a measure function ``(resolved run config, ValidationConfig) -> Measurement`` here:
+   run the model (:func:`experiments._run.prepare`, :func:`run_steps`), compute the
+   scalars the checks name, build ``series`` with :func:`series_dataset` (time in hours
+   or days, CF attributes on every variable) and record in ``at`` which series variable
+   and time each scalar is read at;
+2. a figure function ``(ExperimentResult) -> Figure`` in
+   ``experiments/report/_validation_figures.py``: usually :func:`experiments.report.plot_checks`
+   with the kind's panels (:class:`experiments.report.Panel`: which series go on one
+   axis, its label with units, linear or log time); exported by ``experiments.report``;
+3. one entry of :data:`EXPERIMENTS`: ``"<kind>": Experiment(measure=..., figure=...)``;
+4. a config in ``configs/validation/`` and the target in docs/validation.md. A config key
+   of its own (as ``strip`` is for ``barrier_disruption``) is read in
+   :func:`load_validation_config`.
+
+The table, both reports, the terminal output and the docs table then include it.
 
 Experiments (what is measured, and how). Every run goes through
 :func:`models.simulate` on the config's grid, from the cached homeostatic state
@@ -67,22 +92,29 @@ and all experiments on a grid share one compiled scan.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import xarray as xr
 
 from experiments.config import ConfigError, load_run_config, load_yaml, ResolvedRunConfig
+from experiments.report import (plot_barrier_disruption_checks, plot_homeostasis_checks, plot_regeneration_checks,
+                                validation_markdown_table, validation_summary)
+from experiments._jaxconfig import enable_x64
+from experiments._outputs import OUTPUTS
 from experiments._run import prepare, Prepared
 from models import HOURS_PER_DAY, barrier_tewl, erlang_chain_step, simulate, strip_top_layers
 
 __all__ = [
-    "VALIDATION_DIR", "EXPERIMENTS", "ValidationConfig", "load_validation_config",
-    "validation_configs", "measure", "evaluate", "validate",
+    "VALIDATION_DIR", "EXPERIMENTS", "Experiment", "ExperimentResult", "Measurement", "ValidationConfig",
+    "ValidationRun", "load_validation_config", "load_validation_configs", "validation_configs", "measure",
+    "evaluate", "run_validation", "validate", "markdown_table", "series_dataset", "write_report",
 ]
 
 VALIDATION_DIR = Path(__file__).resolve().parents[1] / "configs" / "validation"
@@ -117,6 +149,7 @@ class ValidationConfig:
     strip: dict | None
     checks: tuple[Check, ...]
     file: Path | None = None
+    after_day: float | None = None  # regeneration: the day of the stimulus (time origin of the response)
 
 
 def _fail(field: str, value: Any, problem: str, allowed: str, file: Path | None) -> ConfigError:
@@ -193,7 +226,7 @@ def load_validation_config(source: str | Path | Mapping[str, Any]) -> Validation
         raw = load_yaml(file, "validation config")
         if not isinstance(raw, Mapping):
             raise _fail("validation config", raw, "is not a mapping", "a mapping with experiment, run, checks", file)
-    known = {"name", "description", "experiment", "profiles", "run", "strip", "checks"}
+    known = {"name", "description", "experiment", "profiles", "run", "strip", "after_day", "checks"}
     for key in raw:
         if key not in known:
             raise _fail(key, raw[key], "is not a known key", ", ".join(sorted(known)), file)
@@ -214,12 +247,21 @@ def load_validation_config(source: str | Path | Mapping[str, Any]) -> Validation
         strip = _parse_strip(strip, file)
     elif strip is not None:
         raise _fail("strip", strip, f"is not used by experiment {experiment!r}", "no strip", file)
+    after_day = raw.get("after_day")
+    if experiment == "regeneration":
+        if not (_number(after_day) and after_day >= 0):
+            raise _fail("after_day", after_day, "is not a day >= 0",
+                        "the day of the run's stimulus (its strip event or first session)", file)
+        after_day = float(after_day)
+    elif after_day is not None:
+        raise _fail("after_day", after_day, f"is not used by experiment {experiment!r}", "no after_day", file)
     checks = raw.get("checks", [])
     if not isinstance(checks, list) or not checks:
         raise _fail("checks", checks, "is not a non-empty list", "a list of checks", file)
     parsed = tuple(_parse_check(c, i, profiles, file) for i, c in enumerate(checks))
     name = str(raw.get("name") or (file.stem if file else experiment))
-    return ValidationConfig(name, str(raw.get("description", "")), experiment, tuple(profiles), run, strip, parsed, file)
+    return ValidationConfig(name, str(raw.get("description", "")), experiment, tuple(profiles), run, strip, parsed, file,
+                            after_day)
 
 
 STRIP_LEVELS = ("remove_fraction", "to_tewl_g_m2_h", "to_tewl_ratio")
@@ -267,6 +309,46 @@ def _resolved_for(cfg: ValidationConfig, profile: str, events: Sequence[Mapping]
     except ConfigError as exc:
         field = f"run.{exc.field}" if exc.field else "run"
         raise ConfigError(field, exc.value, exc.problem, exc.allowed, cfg.file) from None
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+@dataclass(frozen=True, eq=False)
+class Measurement(Mapping[str, float]):
+    """What one experiment measured on one profile: scalars, and the time series they come from.
+
+    A read-only mapping ``{quantity: value}`` of the scalars (so ``measure(...)[profile][q]``
+    reads a value); ``series`` is an :class:`xarray.Dataset` on ``time`` (CF ``units`` and
+    ``long_name`` on the coordinate and every variable; hours after the strip for a
+    barrier disruption, days since the start for a homeostasis run); ``at`` says, for a
+    scalar read off a series, which variable of ``series`` and when: ``{quantity:
+    (variable, time)}`` with ``time`` a number, or a ``(start, end)`` window for a mean or
+    extreme over it, in the units of the variable's time coordinate. The figures place
+    each check there; a quantity not in ``at`` is drawn beside the time courses.
+    """
+
+    scalars: dict[str, float]
+    series: xr.Dataset
+    at: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    def __getitem__(self, quantity: str) -> float:
+        return self.scalars[quantity]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scalars)
+
+    def __len__(self) -> int:
+        return len(self.scalars)
+
+
+def series_dataset(time_values: np.ndarray, time_attrs: Mapping[str, str],
+                   variables: Mapping[str, tuple[np.ndarray, str, str]]) -> xr.Dataset:
+    """An :class:`xarray.Dataset` on ``time``: ``{name: (values, units, long_name)}``, CF attributes on all."""
+    coords = {"time": ("time", np.asarray(time_values, dtype=float), dict(time_attrs))}
+    data = {name: ("time", np.asarray(values, dtype=float), {"units": units, "long_name": long_name})
+            for name, (values, units, long_name) in variables.items()}
+    return xr.Dataset(data, coords=coords)
 
 
 # --------------------------------------------------------------------------- stepping
@@ -385,11 +467,17 @@ def cohort_shedding_age_days(prep: Prepared) -> float:
     return float((a0 + (s0 - 0.5) / (s0 - s1) * (a1 - a0)) / HOURS_PER_DAY)
 
 
-def measure_homeostasis(resolved: ResolvedRunConfig) -> dict[str, float]:
+HOMEOSTASIS_SERIES = ("sc_layers", "sc_thickness_um", "ve_thickness_um", "tewl")
+
+
+def measure_homeostasis(resolved: ResolvedRunConfig) -> Measurement:
     """Readouts of an untreated run from the spun-up state (means over the run).
 
     The shedding rate is the cumulative desquamation over the run divided by its length;
-    the transit time is the mean SC layer count over that rate (Little's law).
+    the transit time is the mean SC layer count over that rate (Little's law). The series
+    (every step, on ``time`` in days since the start) are :data:`HOMEOSTASIS_SERIES`, with
+    the units and long names of the output table; the time means are read over the whole
+    run, TEWL at its start.
     """
     prep = prepare(resolved)
     res = run_steps(prep)
@@ -403,7 +491,7 @@ def measure_homeostasis(resolved: ResolvedRunConfig) -> dict[str, float]:
 
     layers = mean("sc_layers")
     ve_layers = float(np.mean(np.sum(np.asarray(prep.state0.ve_cells), axis=-1)))
-    return {
+    scalars = {
         "sc_layers": layers,
         "sc_thickness_um": mean("sc_thickness_um"),
         "ve_thickness_um": mean("ve_thickness_um"),
@@ -416,6 +504,13 @@ def measure_homeostasis(resolved: ResolvedRunConfig) -> dict[str, float]:
         "ve_renewal_days_steady": ve_layers / produced,
         "drift": float(max(np.max(np.abs(s[k] - s[k][0])) / abs(s[k][0]) for k in ("sc_layers", "tewl", "ve_thickness_um"))),
     }
+    t_days = t / HOURS_PER_DAY
+    series = series_dataset(t_days, {"units": "d", "long_name": "time since the start of the run"},
+                            {name: (s[name], *OUTPUTS[name][:2]) for name in HOMEOSTASIS_SERIES})
+    whole_run = (float(t_days[0]), float(t_days[-1]))
+    at = {name: (name, whole_run) for name in ("sc_layers", "sc_thickness_um", "ve_thickness_um")}
+    at["tewl"] = ("tewl", float(t_days[0]))
+    return Measurement(scalars, series, at)
 
 
 def strip_fraction_for_tewl(prep: Prepared, tewl_target: float) -> float:
@@ -469,8 +564,18 @@ def _lipid_halves(state, n_bins: int) -> tuple[float, float, float]:
 STRIP_SNAPSHOTS_H = (1.0, 3.0, 6.0, 24.0, 72.0)
 
 
-def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, Any], file: Path | None = None) -> dict[str, float]:
-    """The tape-strip experiment of ``resolved`` (plus the strip of ``strip``); see the module docstring."""
+def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, Any], file: Path | None = None) -> Measurement:
+    """The tape-strip experiment of ``resolved`` (plus the strip of ``strip``); see the module docstring.
+
+    The series are on ``time`` in hours after the strip (every step of the run, the
+    time before the strip negative): ``tewl`` (g m-2 h-1), ``tewl_ratio`` (TEWL over its
+    pre-strip value), ``recovery`` (T12, from the first step after the strip),
+    ``cytokine_excess_of_peak``, ``lb_secreted`` (fraction of the homeostatic store),
+    ``calcium_gradient`` (Ca under the SC minus basal Ca), ``calcium_gradient_loss``
+    (fraction of the pre-strip gradient lost), ``calcium_recovery_from_1h`` and
+    ``barrier_recovery_from_1h`` (from 1 h on); and on ``snapshot_time`` (h after the
+    strip, 0 = just after it) ``lower_sc_lipid_rise`` and ``upper_sc_lipid_rise``.
+    """
     day = float(strip["day"])
     base = prepare(resolved)
     if "remove_fraction" in strip:
@@ -507,9 +612,11 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
         "tewl_after_ratio": tewl_after / tewl_base,
         "sc_layers_after": float(s["sc_layers"][post]),
     }
+    at: dict[str, tuple[str, Any]] = {"tewl_after": ("tewl", float(t[post])), "tewl_after_ratio": ("tewl_ratio", float(t[post]))}
     for h in (3, 6, 24, 72):
         if t[-1] >= h:
             out[f"recovery_{h}h"] = (tewl_after - _at(t, tewl, h)) / (tewl_after - tewl_base)
+            at[f"recovery_{h}h"] = ("recovery", float(h))
 
     # T8: alarm cytokine, excess over its pre-strip value, relative to the peak excess
     c = s["cytokine"] - s["cytokine"][pre]
@@ -520,8 +627,11 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
     out["cytokine_10min_of_peak"] = _at(t, c, 10 / 60) / peak
     window = (t >= 2.0) & (t <= 4.0)
     out["cytokine_2_4h_min_of_peak"] = float(np.min(c[window])) / peak
+    at.update(cytokine_10min_of_peak=("cytokine_excess_of_peak", 10 / 60),
+              cytokine_2_4h_min_of_peak=("cytokine_excess_of_peak", (2.0, 4.0)))
     if t[-1] >= 24:
         out["cytokine_24h_of_peak"] = _at(t, c, 24.0) / peak
+        at["cytokine_24h_of_peak"] = ("cytokine_excess_of_peak", 24.0)
 
     # T9: lamellar-body secretion (store emptied), relative to the homeostatic store
     lb = s["lamellar_body_store"]
@@ -529,6 +639,7 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
     out["lb_store_baseline"] = lb0
     out["lb_secreted_15min"] = (lb0 - _at(t, lb, 0.25)) / lb0
     out["lb_secreted_30min"] = (lb0 - _at(t, lb, 0.5)) / lb0
+    at.update(lb_secreted_15min=("lb_secreted", 0.25), lb_secreted_30min=("lb_secreted", 0.5))
     out["lb_half_secreted_min"] = 60.0 * _first_time(t[after], lb[after] <= 0.5 * lb0)
 
     # T9: new lipid in the lower SC (younger half of the remaining layers)
@@ -538,6 +649,12 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
         lo, up, _ = _lipid_halves(res.states[_nearest(res.states, t_strip + h)], prep.grid.n_bins)
         out[f"lower_sc_lipid_rise_{h:g}h"] = lo - post_state[0]
         out[f"upper_sc_lipid_rise_{h:g}h"] = up - post_state[1]
+        at[f"lower_sc_lipid_rise_{h:g}h"] = ("lower_sc_lipid_rise", h)
+        at[f"upper_sc_lipid_rise_{h:g}h"] = ("upper_sc_lipid_rise", h)
+    snapshot_h = [0.0] + [h for h in STRIP_SNAPSHOTS_H if t[-1] >= h]
+    halves = np.array([post_state[:2]] + [
+        _lipid_halves(res.states[_nearest(res.states, t_strip + h)], prep.grid.n_bins)[:2] for h in snapshot_h[1:]])
+    lipid_rise = halves - np.asarray(post_state[:2])
 
     # T9: calcium gradient (Ca under the SC above the basal Ca). The gradient needs a
     # little time to respond, so "in step" compares the two recoveries from the same
@@ -550,13 +667,118 @@ def measure_barrier_disruption(resolved: ResolvedRunConfig, strip: Mapping[str, 
     out["calcium_gradient_loss_10min"] = 1.0 - _at(t, grad, 10 / 60) / g0
     out["calcium_gradient_loss_1h"] = 1.0 - _at(t, grad, 1.0) / g0
     out["calcium_gradient_max_loss"] = 1.0 - float(np.min(grad[after])) / g0
+    at.update(calcium_gradient_loss_10min=("calcium_gradient_loss", 10 / 60),
+              calcium_gradient_loss_1h=("calcium_gradient_loss", 1.0),
+              calcium_gradient_max_loss=("calcium_gradient_loss", float(t[after][np.argmin(grad[after])])))
     deficit_1h = g0 - _at(t, grad, 1.0)
     excess_1h = _at(t, tewl, 1.0) - tewl_base
     for h in (24, 72):
         if t[-1] >= h:
             out[f"calcium_recovery_{h}h"] = 1.0 - (g0 - _at(t, grad, h)) / deficit_1h
             out[f"barrier_recovery_from_1h_{h}h"] = 1.0 - (_at(t, tewl, h) - tewl_base) / excess_1h
-    return out
+            at[f"calcium_recovery_{h}h"] = ("calcium_recovery_from_1h", float(h))
+            at[f"barrier_recovery_from_1h_{h}h"] = ("barrier_recovery_from_1h", float(h))
+
+    # the same quantities as time series (what the figures draw)
+    from_post = np.where(np.arange(t.size) >= post, 1.0, np.nan)
+    from_1h = np.where(t >= 1.0, 1.0, np.nan)
+    series = series_dataset(t, {"units": "h", "long_name": "time after the strip"}, {
+        "tewl": (tewl, *OUTPUTS["tewl"][:2]),
+        "tewl_ratio": (tewl / tewl_base, "1", "TEWL over its pre-strip value"),
+        "recovery": ((tewl_after - tewl) / (tewl_after - tewl_base) * from_post, "1",
+                     "barrier recovery (TEWL_after - TEWL) / (TEWL_after - TEWL_baseline) (T12)"),
+        "cytokine_excess_of_peak": (c / peak, "1", "alarm-cytokine excess over its pre-strip value, fraction of its peak"),
+        "lb_secreted": ((lb0 - lb) / lb0, "1", "lamellar-body store secreted, fraction of the homeostatic store"),
+        "calcium_gradient": (grad, "1", "calcium gradient (Ca under the SC minus basal Ca), normalised"),
+        "calcium_gradient_loss": (1.0 - grad / g0, "1", "calcium gradient lost, fraction of its pre-strip value"),
+        "calcium_recovery_from_1h": ((1.0 - (g0 - grad) / deficit_1h) * from_1h, "1",
+                                     "calcium gradient recovery: share of its 1-h deficit gone"),
+        "barrier_recovery_from_1h": ((1.0 - (tewl - tewl_base) / excess_1h) * from_1h, "1",
+                                     "barrier recovery: share of the 1-h TEWL excess gone"),
+    })
+    series = series.assign_coords(snapshot_time=("snapshot_time", np.asarray(snapshot_h),
+                                                 {"units": "h", "long_name": "time after the strip (full-state snapshots)"}))
+    for k, half in enumerate(("lower", "upper")):
+        series[f"{half}_sc_lipid_rise"] = xr.DataArray(
+            lipid_rise[:, k], dims="snapshot_time",
+            attrs={"units": "1", "long_name": f"lipid rise (0..1) of the {half} half of the SC left by the strip"})
+    return Measurement(out, series, at)
+
+
+REGENERATION_SERIES = ("basal_proliferation", "sc_production_rate", "sc_thickness_um", "ve_thickness_um", "tewl",
+                       "growth_factor")
+
+
+def measure_regeneration(resolved: ResolvedRunConfig, after_day: float) -> Measurement:
+    """The regenerative response to the stimulus of ``resolved`` (a strip event or a session) at ``after_day``.
+
+    Every step is kept (:func:`run_steps`); the series are on ``time`` in days after the
+    stimulus: ``proliferation_fold`` and ``sc_production_fold`` (basal proliferation and
+    corneocyte flux into the SC over their values just before it), ``sc_thickness_um``,
+    ``sc_thickness_fraction`` (of its value before), ``ve_thickness_change_pct``,
+    ``tewl_ratio`` (over the pre-stimulus TEWL) and ``growth_factor``. Reported:
+    ``proliferation_peak_hours`` (time of the proliferation maximum after the stimulus)
+    and ``proliferation_peak_fold``; ``proliferation_baseline_days``, the time from which
+    proliferation stays within 10 % of its pre-stimulus value to the end of the run (the
+    run's end when it never settles); ``sc_production_peak_fold``; ``sc_regrowth_um_per_day_4d``
+    (SC thickness gained over the first 4 days, per day); ``sc_rebuilt_80pct_days``
+    (first time the SC is back to 80 % of its thickness before); ``ve_thickness_max_change_pct``
+    and ``ve_thickness_max_day``; ``ve_thickness_min_change_pct`` (over the first week);
+    ``tewl_ratio_1d``, ``tewl_ratio_7d`` and ``barrier_recovered_days`` (first time TEWL is
+    back within 10 % of its pre-stimulus value).
+    """
+    prep = prepare(resolved)
+    t0_h = after_day * HOURS_PER_DAY
+    res = run_steps(prep, [t0_h])
+    t = (res.time_h - t0_h) / HOURS_PER_DAY
+    s = res.series
+    pre = int(np.searchsorted(t, 0.0, side="right")) - 1  # the state just before the stimulus
+    after = np.arange(t.size) > pre
+    P, J = np.asarray(s["basal_proliferation"]), np.asarray(s["sc_production_rate"])
+    sc, ve, tewl = (np.asarray(s[k]) for k in ("sc_thickness_um", "ve_thickness_um", "tewl"))
+    P0, J0, sc0, ve0, tewl0 = P[pre], J[pre], sc[pre], ve[pre], tewl[pre]
+    P_fold, J_fold = P / P0, J / J0
+    i_peak = pre + 1 + int(np.argmax(P_fold[after]))
+    outside = np.flatnonzero(after & (np.abs(P_fold - 1.0) > 0.1))
+    settled = t[outside[-1] + 1] if outside.size and outside[-1] + 1 < t.size else (t[-1] if outside.size else 0.0)
+    week = after & (t <= 7.0)
+    ve_pct = 100.0 * (ve / ve0 - 1.0)
+    i_ve = pre + 1 + int(np.argmax(ve_pct[after]))
+    i_ve_min = int(np.flatnonzero(week)[np.argmin(ve_pct[week])])
+    out = {
+        "proliferation_peak_hours": float(t[i_peak] * HOURS_PER_DAY),
+        "proliferation_peak_fold": float(P_fold[i_peak]),
+        "proliferation_baseline_days": float(settled),
+        "sc_production_peak_fold": float(np.max(J_fold[after])),
+        "sc_regrowth_um_per_day_4d": float((_at(t, sc, 4.0) - sc[pre + 1]) / 4.0),
+        "sc_rebuilt_80pct_days": _first_time(t, after & (sc >= 0.8 * sc0)),
+        "ve_thickness_max_change_pct": float(ve_pct[i_ve]),
+        "ve_thickness_max_day": float(t[i_ve]),
+        "ve_thickness_min_change_pct": float(ve_pct[i_ve_min]),
+        "tewl_ratio_1d": float(_at(t, tewl, 1.0) / tewl0),
+        "tewl_ratio_7d": float(_at(t, tewl, 7.0) / tewl0),
+        "barrier_recovered_days": _first_time(t, after & (t > t[pre + 1]) & (tewl <= 1.1 * tewl0)),
+    }
+    # where a value is read off a series in that series' units (times, rates and days are
+    # drawn beside the time courses, in panels of their own units)
+    at = {
+        "proliferation_peak_fold": ("proliferation_fold", float(t[i_peak])),
+        "sc_production_peak_fold": ("sc_production_fold", float(t[pre + 1 + int(np.argmax(J_fold[after]))])),
+        "ve_thickness_max_change_pct": ("ve_thickness_change_pct", float(t[i_ve])),
+        "ve_thickness_min_change_pct": ("ve_thickness_change_pct", float(t[i_ve_min])),
+        "tewl_ratio_1d": ("tewl_ratio", 1.0),
+        "tewl_ratio_7d": ("tewl_ratio", 7.0),
+    }
+    series = series_dataset(t, {"units": "d", "long_name": "time after the stimulus"}, {
+        "proliferation_fold": (P_fold, "1", "basal proliferation over its value before the stimulus"),
+        "sc_production_fold": (J_fold, "1", "corneocyte production into the SC over its value before the stimulus"),
+        "sc_thickness_um": (sc, *OUTPUTS["sc_thickness_um"][:2]),
+        "sc_thickness_fraction": (sc / sc0, "1", "SC thickness over its value before the stimulus"),
+        "ve_thickness_change_pct": (ve_pct, "%", "change of viable-epidermis thickness from before the stimulus"),
+        "tewl_ratio": (tewl / tewl0, "1", "TEWL over its value before the stimulus"),
+        "growth_factor": (np.asarray(s["growth_factor"]), *OUTPUTS["growth_factor"][:2]),
+    })
+    return Measurement(out, series, at)
 
 
 def _nearest(states: Mapping[float, Any], t: float):
@@ -570,18 +792,45 @@ def _lipid_halves_after_strip(prep: Prepared, state_before, fraction: float) -> 
     return _lipid_halves(eqx.tree_at(lambda st: st.sc_layers, state_before, n_left), prep.grid.n_bins)
 
 
-# experiment name -> measurement(resolved run config, validation config) -> {quantity: value}
-EXPERIMENTS: dict[str, Callable[[ResolvedRunConfig, "ValidationConfig"], dict[str, float]]] = {
-    "homeostasis": lambda resolved, cfg: measure_homeostasis(resolved),
-    "barrier_disruption": lambda resolved, cfg: measure_barrier_disruption(resolved, cfg.strip, cfg.file),
+# --------------------------------------------------------------------------- the experiment kinds
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One kind of validation experiment (the ``experiment:`` key of a config).
+
+    ``measure(resolved, cfg) -> Measurement`` runs it for one profile (``resolved``: the
+    run config with that profile's skin); ``figure(result) -> matplotlib Figure`` draws
+    an :class:`ExperimentResult` of it (every profile's time courses, the checks on them).
+    """
+
+    measure: Callable[[ResolvedRunConfig, "ValidationConfig"], Measurement]
+    figure: Callable[["ExperimentResult"], Any]
+
+
+# experiment kind -> how it is measured and drawn (see the module docstring, "Add an experiment kind")
+EXPERIMENTS: dict[str, Experiment] = {
+    "homeostasis": Experiment(
+        measure=lambda resolved, cfg: measure_homeostasis(resolved),
+        figure=plot_homeostasis_checks),
+    "barrier_disruption": Experiment(
+        measure=lambda resolved, cfg: measure_barrier_disruption(resolved, cfg.strip, cfg.file),
+        figure=plot_barrier_disruption_checks),
+    "regeneration": Experiment(
+        measure=lambda resolved, cfg: measure_regeneration(resolved, cfg.after_day),
+        figure=plot_regeneration_checks),
 }
 
 
-def measure(cfg: ValidationConfig | str | Path | Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    """Run one validation experiment for each of its profiles: ``{profile: {quantity: value}}``."""
+def measure(cfg: ValidationConfig | str | Path | Mapping[str, Any]) -> dict[str, Measurement]:
+    """Run one validation experiment for each of its profiles: ``{profile: Measurement}``.
+
+    A :class:`Measurement` reads as ``{quantity: value}`` and carries its time series.
+    """
     if not isinstance(cfg, ValidationConfig):
         cfg = load_validation_config(cfg)
-    return {profile: EXPERIMENTS[cfg.experiment](_resolved_for(cfg, profile), cfg) for profile in cfg.profiles}
+    measure_one = EXPERIMENTS[cfg.experiment].measure
+    return {profile: measure_one(_resolved_for(cfg, profile), cfg) for profile in cfg.profiles}
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -641,50 +890,125 @@ def evaluate(cfg: ValidationConfig, results: Mapping[str, Mapping[str, float]]) 
     return rows
 
 
+TABLE_COLUMNS = ("id", "experiment", "profile", "quantity", "value", "target", "target_text", "low", "high",
+                 "tolerance", "units", "passed", "condition", "source")
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """One validation experiment run: its config, ``{profile: Measurement}``, its table rows, wall time (s)."""
+
+    config: ValidationConfig
+    measurements: dict[str, Measurement]
+    rows: list[dict[str, Any]]
+    wall_s: float
+
+    @property
+    def passed(self) -> bool:
+        return all(row["passed"] for row in self.rows)
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """Every experiment of a validation: ``experiments`` in order, ``table`` (one row per check)."""
+
+    experiments: tuple[ExperimentResult, ...]
+    table: Any  # pandas.DataFrame with TABLE_COLUMNS
+
+    @property
+    def n_checks(self) -> int:
+        return len(self.table)
+
+    @property
+    def n_passed(self) -> int:
+        return int(self.table["passed"].sum())
+
+    @property
+    def summary(self) -> str:
+        return validation_summary(self.table)
+
+
+def _table(rows: Sequence[Mapping[str, Any]]):
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=list(TABLE_COLUMNS))
+
+
+def load_validation_configs(configs: Iterable[str | Path | Mapping[str, Any] | ValidationConfig] | None = None,
+                            ) -> list[ValidationConfig]:
+    """Every config read and checked before anything runs (default: every file in ``configs/validation``).
+
+    A folder stands for its ``*.yaml`` files. Raises :class:`ConfigError` (one line) on the first bad one.
+    """
+    sources: list[Any] = []
+    for source in (validation_configs() if configs is None else configs):
+        if isinstance(source, (str, Path)) and Path(source).is_dir():
+            found = validation_configs(source)
+            if not found:
+                raise ConfigError("validation config", str(source), "is a folder without *.yaml files",
+                                  "a validation config file or a folder of them")
+            sources.extend(found)
+        else:
+            sources.append(source)
+    return [s if isinstance(s, ValidationConfig) else load_validation_config(s) for s in sources]
+
+
+def run_validation(configs: Iterable[str | Path | Mapping[str, Any] | ValidationConfig] | None = None,
+                   progress: Callable[[str], None] | None = None) -> ValidationRun:
+    """Run the validation experiments (default: every file in ``configs/validation``).
+
+    Every config is checked first (all errors before any compute); then each experiment
+    is measured and evaluated. ``progress(line)`` is told when each experiment starts and
+    ends. Returns a :class:`ValidationRun` (measurements with their series, and the table).
+    """
+    enable_x64()
+    cfgs = load_validation_configs(configs)
+    results = []
+    for k, cfg in enumerate(cfgs, 1):
+        if progress:
+            progress(f"[{k}/{len(cfgs)}] {cfg.name} ({cfg.experiment}, {', '.join(cfg.profiles)}) ...")
+        start = time.perf_counter()
+        measured = measure(cfg)
+        rows = evaluate(cfg, measured)
+        wall = time.perf_counter() - start
+        results.append(ExperimentResult(cfg, measured, rows, wall))
+        if progress:
+            failed = sum(not r["passed"] for r in rows)
+            progress(f"[{k}/{len(cfgs)}] {cfg.name}: {len(rows) - failed} of {len(rows)} checks pass ({wall:.1f} s)")
+    return ValidationRun(tuple(results), _table([row for r in results for row in r.rows]))
+
+
 def validate(configs: Iterable[str | Path | Mapping[str, Any]] | None = None):
     """Run the validation experiments (default: every file in ``configs/validation``).
 
     Returns a :class:`pandas.DataFrame`, one row per check (see the module docstring).
     """
-    import pandas as pd
-
-    rows: list[dict[str, Any]] = []
-    for source in (validation_configs() if configs is None else configs):
-        cfg = source if isinstance(source, ValidationConfig) else load_validation_config(source)
-        rows.extend(evaluate(cfg, measure(cfg)))
-    return pd.DataFrame(rows, columns=[
-        "id", "experiment", "profile", "quantity", "value", "target", "target_text", "low", "high",
-        "tolerance", "units", "passed", "condition", "source"])
+    return run_validation(configs).table
 
 
 # --------------------------------------------------------------------------- report
 
+markdown_table = validation_markdown_table  # the table as Markdown (experiments.report writes the reports)
 
-def markdown_table(table) -> str:
-    """The validation table as Markdown: target / source / model value / tolerance / pass."""
-    lines = [
-        "| id | profile | quantity | model value | target | accepted range | pass | condition | source |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in table.itertuples(index=False):
-        lo = "" if not math.isfinite(row.low) else _fmt(row.low)
-        hi = "" if not math.isfinite(row.high) else _fmt(row.high)
-        rng = f"[{lo or '-inf'}, {hi or 'inf'}]"
-        if row.tolerance.startswith(("≥", ">")):
-            rng = f"{row.tolerance[0]} {lo}"
-        elif row.tolerance.startswith(("≤", "<")):
-            rng = f"{row.tolerance[0]} {hi}"
-        units = "" if row.units in ("1", "") else f" {row.units}"
-        lines.append(
-            f"| {row.id} | {row.profile} | `{row.quantity}` | {_fmt(row.value)}{units} | {row.target_text}"
-            f" ({row.tolerance}) | {rng} | {'yes' if row.passed else '**NO**'} | {row.condition} | {row.source} |")
-    return "\n".join(lines)
+
+def write_report(run: ValidationRun, outdir: str | Path) -> list[Path]:
+    """Write ``outdir/validation.md``, ``outdir/validation.html`` and ``outdir/figures/<experiment>.png|svg``.
+
+    One figure per experiment, drawn by its kind's ``figure`` (:data:`EXPERIMENTS`).
+    Returns the files written (the two pages first).
+    """
+    from experiments.report import write_validation_report
+
+    figures = {exp.config.name: EXPERIMENTS[exp.config.experiment].figure(exp) for exp in run.experiments}
+    files = write_validation_report(run, outdir, figures)
+    return [files.markdown, files.html, *files.figures]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m experiments.validation [CONFIG ...]``: print the table (Markdown).
 
     Exit code 0 when every check passes, 1 otherwise, 2 on a bad config (one line).
+    ``epiturn validate`` does the same and writes the report with its figures.
     """
     import sys
 

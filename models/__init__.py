@@ -37,10 +37,13 @@ from models._grid import ModelGrid
 from models._params import SkinParams, make_params, require_x64
 from models._state import SkinState, initial_state
 from models._laws import (
-    UPPER_VE_FRACTION, barrier_resistance, barrier_tewl, calcium_retention_rate, calcium_top,
-    calcium_washout_coefficient, cohesion_loss_rate, dermis_targets, desquamation_rate, layer_resistance,
-    layers_above, lipid_dose, lipid_processing_profile, proliferation, remodelling_diffusivity, secretion_drive,
-    smooth_relu, store_release_rate, tewl_from_resistance, upper_ve_weights, ve_depth_um, ve_um_per_layer,
+    UPPER_VE_FRACTION, calcium_gradient_loss, water_loss_defect, barrier_resistance, barrier_tewl, basal_cytokine_excess,
+    calcium_retention_rate, calcium_top, calcium_washout_coefficient, chain_speed, cohesion_loss_rate,
+    dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose,
+    lipid_processing_profile, mitogen_target, proliferation, proliferative_response_step, relaxation_step, cascade_step,
+    remodelling_diffusivity,
+    sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance, upper_ve_weights,
+    ve_depth_um, ve_um_per_layer,
 )
 from models._substeps import erlang_chain_step, exact_store_release, shift_bins, strip_top_layers
 from models._step import skin_step
@@ -72,6 +75,8 @@ __all__ = [
     "barrier_resistance", "tewl_from_resistance", "barrier_tewl", "store_release_rate", "upper_ve_weights",
     "calcium_retention_rate", "calcium_washout_coefficient", "calcium_top", "secretion_drive", "lipid_dose",
     "cohesion_loss_rate", "lipid_processing_profile", "desquamation_rate", "proliferation", "dermis_targets",
+    "calcium_gradient_loss", "water_loss_defect", "basal_cytokine_excess", "mitogen_target", "proliferative_response_step",
+    "chain_speed", "sc_production", "relaxation_step", "cascade_step",
     "remodelling_diffusivity",
     # exact sub-steps and the step
     "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step",

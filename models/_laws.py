@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from sim import DepthGrid
 from models._params import SkinParams
@@ -24,7 +25,11 @@ SECRETION_SMOOTHING = 0.02
 """Width of the smooth positive part in the lamellar-body secretion drive."""
 
 DERMIS_SMOOTHING = 1e-3
-"""Width of the smooth positive part of the basal cytokine excess (dermis targets)."""
+"""Width of the smooth positive part of the basal cytokine excess (dermis targets, mitogen)."""
+
+DEFECT_SMOOTHING = 0.01
+"""Width of the smooth positive part of the barrier defect (loss of the calcium gradient)."""
+
 
 
 def smooth_relu(x, width):
@@ -128,17 +133,51 @@ def calcium_top(params: SkinParams, calcium, tewl, ve_depth, nz: int):
     return gamma * calcium[..., -1] / (gamma + beta)
 
 
+def calcium_top_homeostatic(params: SkinParams, ca_top):
+    """The homeostatic ``Ca_top`` that barrier signals are read against, shape of ``ca_top``.
+
+    The column's ``calcium_top_reference``, or, while ``reference_tracking = 1`` (spin-up),
+    the current ``Ca_top`` itself: every barrier signal is then at its homeostatic value
+    and the spin-up converges in one pass whatever the reference it starts from.
+    """
+    return params.calcium_top_reference + params.reference_tracking * (ca_top - params.calcium_top_reference)
+
+
 def secretion_drive(params: SkinParams, ca_top):
     """Lamellar-body secretion drive ``D = ((1 - Ca_top / Ca_top*)+)^p`` (smooth positive part).
 
-    ``Ca_top* = fraction x ref`` with ``ref`` the column's homeostatic ``Ca_top``
-    (``calcium_top_reference``), or, while ``reference_tracking = 1`` (spin-up), the
-    current ``Ca_top`` itself, so the drive is the tonic homeostatic value and the
-    spin-up converges in one pass whatever the reference it starts from.
+    ``Ca_top* = fraction x ref``, ``ref`` from :func:`calcium_top_homeostatic` (tonic
+    secretion at homeostasis, switched on when the gradient falls).
     """
-    ref = params.calcium_top_reference + params.reference_tracking * (ca_top - params.calcium_top_reference)
+    ref = calcium_top_homeostatic(params, ca_top)
     return smooth_relu(1.0 - ca_top / (params.calcium_set_point_fraction * ref), SECRETION_SMOOTHING) \
         ** params.lb_secretion_exponent
+
+
+def calcium_gradient_loss(params: SkinParams, ca_top):
+    """Loss of the calcium gradient under the SC, ``delta_Ca = max(relu_s(1 - Ca_top / ref) - w log 2, 0)``.
+
+    ``ref`` from :func:`calcium_top_homeostatic`, ``w`` = :data:`DEFECT_SMOOTHING` (the
+    smooth positive part shifted to vanish at the reference: 0 at homeostasis).
+    Dimensionless, 0..1 (a fully stripped forearm reaches ~0.45); shape of ``ca_top``.
+    The barrier route of the proliferative response (:func:`mitogen_target`).
+    """
+    x = 1.0 - ca_top / calcium_top_homeostatic(params, ca_top)
+    return jnp.maximum(smooth_relu(x, DEFECT_SMOOTHING) - DEFECT_SMOOTHING * jnp.log(2.0), 0.0)
+
+
+def water_loss_defect(params: SkinParams, tewl):
+    """Share of the barrier's water resistance that is missing, ``delta_w = max(relu_s(1 - TEWL_ref / TEWL) - w log 2, 0)``.
+
+    ``1 - TEWL_ref / TEWL = 1 - R / R_ref`` (TEWL is inversely proportional to the
+    barrier resistance ``R``): 0 at homeostasis, ~0.8 on a fully stripped forearm, 1/3 at
+    1.5x the homeostatic TEWL. ``TEWL_ref`` is the column's ``tewl_reference`` (the
+    current TEWL while ``reference_tracking = 1``, as for :func:`calcium_top_homeostatic`).
+    Dimensionless, shape of ``tewl``. Drives accelerated differentiation (:func:`chain_speed`).
+    """
+    ref = params.tewl_reference + params.reference_tracking * (tewl - params.tewl_reference)
+    x = 1.0 - ref / tewl
+    return jnp.maximum(smooth_relu(x, DEFECT_SMOOTHING) - DEFECT_SMOOTHING * jnp.log(2.0), 0.0)
 
 
 def lipid_dose(params: SkinParams, secreted, sc_layers, bin_age_mid_h):
@@ -176,33 +215,134 @@ def desquamation_rate(params: SkinParams, sc_cohesion, above):
 
 # --------------------------------------------------------------------------- VE, dermis
 
-def proliferation(params: SkinParams, ve_content, growth_factor):
-    """Basal proliferation ``P = P_0 max(1 + G g, 0) 2 / (1 + (M / M*)^h)`` (layers/h), ``M* = P_0 tau_VE``.
+def proliferation(params: SkinParams, ve_content, growth_factor, basal_activation):
+    """Basal proliferation ``P = P_0 max(1 + a_g g + A, 0) 2 / (1 + (M / M*)^h)`` (layers/h), ``M* = P_0 tau_VE``.
 
-    ``ve_content``: VE cells per column ``M`` (layer equivalents), ``growth_factor``:
-    ``g``; shape ``L``.
+    ``ve_content``: VE cells per column ``M`` (layer equivalents); ``growth_factor``:
+    ``g`` (the dermal route); ``basal_activation``: ``A``, the relative rise of the basal
+    division rate answering the epidermal signals (:func:`mitogen_target`); shape ``L``.
     """
     M_star = params.basal_flux_layers_per_hour * params.ve_transit_hours
     feedback = 2.0 / (1.0 + (ve_content / M_star) ** params.feedback_hill)
-    return params.basal_flux_layers_per_hour * jnp.maximum(1.0 + params.growth_factor_gain * growth_factor, 0.0) * feedback
+    drive = jnp.maximum(1.0 + params.growth_factor_gain * growth_factor + basal_activation, 0.0)
+    return params.basal_flux_layers_per_hour * drive * feedback
 
 
-def dermis_targets(params: SkinParams, basal_cytokine):
-    """Targets ``(f*, e*)`` of fibroblast activation and erythema for the basal cytokine ``c_0``.
+def basal_cytokine_excess(params: SkinParams, basal_cytokine):
+    """Excess of the alarm cytokine at the basal membrane over its homeostatic value (normalised).
 
-    ``x = max(relu_s(c_0 - c_ref) - w log 2, 0)`` (the smooth positive part shifted to
-    vanish at the reference: ``f* = e* = 0`` at homeostasis), ``f* = x / (x + K_f)``,
-    ``e* = x / (x + K_e)``. Shape of ``basal_cytokine``.
+    ``x = max(relu_s(c_0 - c_ref) - w log 2, 0)``: the smooth positive part shifted to
+    vanish at the reference (0 at homeostasis). Shape of ``basal_cytokine``. Read by the
+    dermis (:func:`dermis_targets`) and the basal keratinocytes (:func:`mitogen_target`).
     """
-    excess = jnp.maximum(smooth_relu(basal_cytokine - params.cytokine_basal_reference, DERMIS_SMOOTHING)
-                         - DERMIS_SMOOTHING * jnp.log(2.0), 0.0)
-    return excess / (excess + params.fibroblast_half_activation), excess / (excess + params.erythema_half_activation)
+    return jnp.maximum(smooth_relu(basal_cytokine - params.cytokine_basal_reference, DERMIS_SMOOTHING)
+                       - DERMIS_SMOOTHING * jnp.log(2.0), 0.0)
+
+
+def dermis_targets(params: SkinParams, cytokine_excess):
+    """Targets ``(f*, e*) = (x / (x + K_f), x / (x + K_e))`` of fibroblast activation and erythema.
+
+    ``cytokine_excess``: ``x`` of :func:`basal_cytokine_excess` (``f* = e* = 0`` at homeostasis).
+    """
+    x = cytokine_excess
+    return x / (x + params.fibroblast_half_activation), x / (x + params.erythema_half_activation)
+
+
+def mitogen_target(params: SkinParams, defect, cytokine_excess, wound_um):
+    """Target of the epidermal proliferative response ``u* = a_b delta + a_c x + a_w w / H_VE*`` (relative).
+
+    The three epidermal signals of the regenerative response: the loss of the calcium
+    gradient ``delta`` (:func:`calcium_gradient_loss`), the alarm-cytokine excess at the basal layer ``x``
+    (:func:`basal_cytokine_excess`; the cytokine induces the keratinocytes' own mitogens)
+    and the open wound ``w`` (µm of living epidermis missing, relative to the homeostatic
+    VE thickness ``H_VE*``). Dimensionless: the relative rise of the basal division rate
+    it calls for; shape ``L``. 0 at homeostasis.
+    """
+    return (params.mitogen_barrier_gain * defect + params.mitogen_cytokine_gain * cytokine_excess
+            + params.mitogen_wound_gain * wound_um / params.ve_thickness_um)
+
+
+def relaxation_step(x, target, tau, dt):
+    """Exact step of ``x' = (x* - x)/tau`` with ``x*`` frozen: ``(x(dt), mean of x over the step)``.
+
+    ``x(dt) = x* + (x - x*) e^{-r}``, mean ``x* + (x - x*) (1 - e^{-r})/r``, ``r = dt/tau``.
+    Any ``dt >= 0`` (``dt = 0``: both are ``x``); shapes broadcast.
+    """
+    r = dt / tau
+    phi = jnp.where(r > 1e-12, -jnp.expm1(-r) / jnp.where(r > 1e-12, r, 1.0), 1.0)
+    return target + (x - target) * jnp.exp(-r), target + (x - target) * phi
+
+
+def cascade_step(f, g, target, tau_f, tau_g, dt):
+    """Exact step of ``f' = (f* - f)/tau_f``, ``g' = (f - g)/tau_g`` with ``f*`` frozen: ``(f(dt), g(dt))``.
+
+    With ``a = 1/tau_f``, ``b = 1/tau_g``: ``f(dt) = f* + (f - f*) e^{-a dt}``,
+    ``g(dt) = f* + (g - f*) e^{-b dt} + (f - f*) b dt e^{-a dt} phi((b - a) dt)``,
+    ``phi(y) = (1 - e^{-y})/y`` (``phi(0) = 1``: no singularity when ``tau_f = tau_g``).
+    The dermal cascade fibroblast activation -> growth factor. Any ``dt >= 0``.
+    """
+    a, b = 1.0 / tau_f, 1.0 / tau_g
+    y = (b - a) * dt
+    small = jnp.abs(y) < 1e-8
+    ys = jnp.where(small, 1.0, y)
+    phi = jnp.where(small, 1.0 - 0.5 * y, -jnp.expm1(-ys) / ys)
+    decay_f = jnp.exp(-a * dt)
+    df = f - target
+    return target + df * decay_f, target + (g - target) * jnp.exp(-b * dt) + df * b * dt * decay_f * phi
+
+
+def proliferative_response_step(mitogen, basal_activation, target, tau, dt):
+    """Exact step of the two-stage response ``u' = (u* - u)/tau``, ``A' = (u - A)/tau`` with ``u*`` frozen.
+
+    ``mitogen`` ``u`` (mitogen induction) and ``basal_activation`` ``A`` (recruitment of
+    basal cells into the cycle) relax in series with one time constant ``tau`` (h), so a
+    step rise of ``u*`` reaches ``A`` as ``1 - (1 + t/tau) e^{-t/tau}`` (a delayed, S-shaped
+    answer: cells enter S phase about a day after the signal). With ``x = dt/tau``:
+    ``u(dt) = u* + (u - u*) e^{-x}``, ``A(dt) = u* + (A - u*) e^{-x} + (u - u*) x e^{-x}``,
+    and the mean of ``A`` over the step ``u* + (A - u*) phi_1 + (u - u*) phi_2`` with
+    ``phi_1 = (1 - e^{-x})/x``, ``phi_2 = (1 - (1 + x) e^{-x})/x`` (the proliferation of the
+    step uses it: the chain's input is then second order in the lag). Any ``dt >= 0``;
+    shapes broadcast. Returns ``(u_new, A_new, A_mean)``.
+    """
+    x = dt / tau
+    decay = jnp.exp(-x)
+    small = x < 1e-6
+    xs = jnp.where(small, 1.0, x)
+    phi1 = jnp.where(small, 1.0 - 0.5 * x, -jnp.expm1(-xs) / xs)
+    phi2 = jnp.where(small, 0.5 * x, (1.0 - (1.0 + xs) * jnp.exp(-xs)) / xs)
+    du, dA = mitogen - target, basal_activation - target
+    return target + du * decay, target + (dA + du * x) * decay, target + dA * phi1 + du * phi2
+
+
+def chain_speed(params: SkinParams, differentiation_drive):
+    """Speed of the maturation chain relative to rest, ``alpha = 1 + s_d v`` (dimensionless).
+
+    Accelerated terminal differentiation: ``v`` (``differentiation_drive``, shape ``L``)
+    follows the water-loss defect ``delta_w`` (:func:`water_loss_defect`) with the lag
+    ``tau_v``; while the barrier is open every stage transit ``tau = tau_VE / K`` shortens to
+    ``tau / alpha``, so cells already in the upper stages reach the SC sooner and the SC
+    regrows faster than it renews at rest; ``alpha = 1`` exactly at homeostasis. One rate
+    for all stages keeps the chain's exact Erlang step (:func:`models.erlang_chain_step`).
+    """
+    return 1.0 + params.transit_speedup_gain * differentiation_drive
 
 
 def remodelling_diffusivity(params: SkinParams, fibroblast_activation):
-    """Lateral diffusivity of the dermal surface ``D_b = D_r max(mean(f) - 0.001, 0)`` (µm²/h, scalar).
+    """Lateral diffusivity of the dermal surface ``D_b = D_r max(mean(f) - f_c, 0)`` (µm²/h, scalar).
 
-    Remodelling needs activation above 0.1 %: no creep at homeostasis; the lateral mean
-    keeps the Fourier modes uncoupled.
+    Collagen remodelling needs fibroblast activation above ``f_c``
+    (``remodelling_threshold``): the brief activation of a light session does not remodel
+    the dermis, a wounding or coarse one does (no creep at homeostasis either); the
+    lateral mean keeps the Fourier modes uncoupled.
     """
-    return params.remodelling_um2_per_hour * jnp.maximum(jnp.mean(fibroblast_activation) - 1e-3, 0.0)
+    return params.remodelling_um2_per_hour * jnp.maximum(jnp.mean(fibroblast_activation) - params.remodelling_threshold, 0.0)
+
+
+def sc_production(params: SkinParams, ve_cells, differentiation_drive):
+    """Instantaneous corneocyte flux into the SC, ``J = alpha m_K K / tau_VE`` (layers/h), shape ``L``.
+
+    ``alpha`` from :func:`chain_speed`; ``ve_cells``: shape ``L + (K,)``;
+    ``differentiation_drive``: shape ``L``.
+    """
+    K = ve_cells.shape[-1]
+    return chain_speed(params, differentiation_drive) * ve_cells[..., -1] * (K / params.ve_transit_hours)

@@ -47,6 +47,12 @@ class SkinParams(eqx.Module):
     feedback_hill: jax.Array
     growth_factor_gain: jax.Array
     ve_lateral_diffusivity_um2_per_hour: jax.Array
+    mitogen_barrier_gain: jax.Array
+    mitogen_cytokine_gain: jax.Array
+    mitogen_wound_gain: jax.Array
+    mitogen_hours: jax.Array
+    differentiation_hours: jax.Array
+    transit_speedup_gain: jax.Array
     sc_layer_thickness_um: jax.Array
     cohesion_loss_per_hour: jax.Array
     cohesion_surface_boost: jax.Array
@@ -87,6 +93,7 @@ class SkinParams(eqx.Module):
     erythema_half_activation: jax.Array
     erythema_hours: jax.Array
     remodelling_um2_per_hour: jax.Array
+    remodelling_threshold: jax.Array
     relapse_hours: jax.Array
     # seeded lateral fields, shape L
     cohesion_heterogeneity: jax.Array  # multiplier of the cohesion-loss rate (mean 1)

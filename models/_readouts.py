@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from models import _topography as topography
 from models._grid import ModelGrid
-from models._laws import barrier_tewl, calcium_top, proliferation, ve_um_per_layer
+from models._laws import barrier_tewl, calcium_top, proliferation, sc_production, ve_um_per_layer
 from models._params import SkinParams
 from models._state import SkinState
 from models._tables import HOURS_PER_DAY
@@ -32,7 +32,10 @@ class Diagnostics(NamedTuple):
     erythema: jax.Array
     cytokine: jax.Array
     calcium_top: jax.Array
+    basal_proliferation: jax.Array
     sc_production_rate: jax.Array
+    fibroblast_activation: jax.Array
+    growth_factor: jax.Array
     injury_depth_um: jax.Array
     lamellar_body_store: jax.Array
     sc_lipid: jax.Array
@@ -61,14 +64,15 @@ def diagnostics(state: SkinState, params: SkinParams, grid: ModelGrid, tewl_fiel
     tewl = column_tewl(state, params) if tewl_field is None else tewl_field
     ra, rq, rz, depth = topography.roughness(surface_um(state, params), grid.lateral, params.fine_line_weights)
     M = jnp.sum(state.ve_cells, axis=-1)
-    P = proliferation(params, M, state.growth_factor)
+    P = proliferation(params, M, state.growth_factor, state.basal_activation)
+    ca_top = calcium_top(params, state.calcium, tewl, ve_um_per_layer(params) * jnp.mean(M), grid.nz)
+    J = sc_production(params, state.ve_cells, state.differentiation_drive)
     lipid = jnp.sum(state.sc_layers * state.sc_lipid, axis=-1) / jnp.maximum(n_tot, 1e-9)
     fields = jnp.stack(jnp.broadcast_arrays(
-        tewl, n_tot, M, state.erythema, jnp.mean(state.cytokine, axis=-1),
-        calcium_top(params, state.calcium, tewl, ve_um_per_layer(params) * jnp.mean(M), grid.nz), P,
-        state.lamellar_body_store, lipid))
+        tewl, n_tot, M, state.erythema, jnp.mean(state.cytokine, axis=-1), ca_top, P, J,
+        state.fibroblast_activation, state.growth_factor, state.lamellar_body_store, lipid))
     means = fields.reshape(fields.shape[0], -1).mean(axis=-1)
-    tewl_m, n_m, M_m, e_m, c_m, ca_m, P_m, lb_m, lipid_m = (means[i] for i in range(fields.shape[0]))
+    tewl_m, n_m, M_m, e_m, c_m, ca_m, P_m, J_m, f_m, g_m, lb_m, lipid_m = (means[i] for i in range(fields.shape[0]))
     return Diagnostics(
         tewl=tewl_m,
         sc_layers=n_m,
@@ -78,7 +82,10 @@ def diagnostics(state: SkinState, params: SkinParams, grid: ModelGrid, tewl_fiel
         erythema=e_m,
         cytokine=c_m,
         calcium_top=ca_m,
-        sc_production_rate=P_m * HOURS_PER_DAY,
+        basal_proliferation=P_m * HOURS_PER_DAY,
+        sc_production_rate=J_m * HOURS_PER_DAY,
+        fibroblast_activation=f_m,
+        growth_factor=g_m,
         injury_depth_um=jnp.max(state.wound_um),
         lamellar_body_store=lb_m,
         sc_lipid=lipid_m,

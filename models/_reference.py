@@ -34,10 +34,12 @@ Right-hand side (one column; ``xi`` normalised depth, ``H = ve_um_per_layer * su
   with ``w_i = exp(-a_i / a_dep)`` (``a_i`` the bin's mid age);
 * SC cohorts ``n_i' = -d_i n_i``, ``kappa_i' = -k_i kappa_i``,
   ``lambda_i' -= p_i lambda_i`` with the depth-dependent rates of ``skin_step`` and the
-  chain outflow ``m_K / tau_s`` born into bin 0 with ``kappa = 1``,
+  chain outflow (below) born into bin 0 with ``kappa = 1``,
   ``lambda = lambda_birth``;
-* VE chain ``m_1' = P - m_1/tau_s``, ``m_k' = (m_{k-1} - m_k)/tau_s``,
-  ``P = P_0 max(1 + a_g g, 0) 2 / (1 + (M/M*)^h)``;
+* VE chain ``m_1' = P - alpha m_1/tau_s``, ``m_k' = alpha (m_{k-1} - m_k)/tau_s``, outflow
+  ``alpha m_K / tau_s``, ``alpha = 1 + s_d v`` (accelerated differentiation), ``v' = (delta_w(TEWL) - v)/tau_v``,
+  ``P = P_0 max(1 + a_g g + A, 0) 2 / (1 + (M/M*)^h)``;
+* proliferative response ``u' = (u*(delta, c_0, w) - u)/tau_u``, ``A' = (u - A)/tau_u``;
 * dermis ``f' = (f_target(c_0) - f)/tau_f``, ``g' = (f - g)/tau_g``,
   ``e' = (e_target(c_0) - e)/tau_e``; wound ``w' = -P w / max(M, 1e-3)``;
   topography ``b' = (b_template - b)/tau_relapse`` (no lateral terms in a column);
@@ -64,9 +66,10 @@ from sim import BoundaryCondition, TimeGrid, depth_operator
 from models._events import apply_event
 from models._grid import ModelGrid
 from models._laws import (
-    barrier_tewl, calcium_retention_rate, calcium_top, calcium_washout_coefficient, cohesion_loss_rate,
-    dermis_targets, desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, proliferation,
-    secretion_drive, store_release_rate, upper_ve_weights, ve_depth_um,
+    calcium_gradient_loss, water_loss_defect, barrier_tewl, basal_cytokine_excess, calcium_retention_rate, calcium_top,
+    calcium_washout_coefficient, chain_speed, cohesion_loss_rate, dermis_targets,
+    desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, mitogen_target, proliferation,
+    sc_production, secretion_drive, store_release_rate, upper_ve_weights, ve_depth_um,
 )
 from models._params import SkinParams
 from models._readouts import Diagnostics, diagnostics
@@ -97,7 +100,7 @@ class ColumnLayout:
     def sizes(self) -> dict[str, int]:
         K, Z, A = self.K, self.Z, self.A
         return {"ve_cells": K, "cytokine": Z, "calcium": Z, "cytokine_store": 1, "fibroblast_activation": 1,
-                "growth_factor": 1, "erythema": 1, "lamellar_body_store": 1,
+                "growth_factor": 1, "erythema": 1, "mitogen": 1, "basal_activation": 1, "differentiation_drive": 1, "lamellar_body_store": 1,
                 "sc_layers": A, "sc_layers_x_cohesion": A, "sc_layers_x_lipid": A, "dermis_um": 1, "wound_um": 1,
                 "produced": 1, "desquamated": 1, "removed": 1}
 
@@ -192,13 +195,15 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
     k_lip = params.lipid_processing_per_hour * lipid_processing_profile(params, above)
     d_rate = desquamation_rate(params, kap, above)
 
-    # VE chain with homeostatic feedback; outflow born into bin 0
+    # VE chain with homeostatic feedback and the regenerative response (proliferation,
+    # accelerated differentiation); outflow born into bin 0
     M = jnp.sum(s.ve_cells)
-    P = proliferation(params, M, s.growth_factor)
+    P = proliferation(params, M, s.growth_factor, s.basal_activation)
     tau_stage = params.ve_transit_hours / grid.n_stages
-    inflow = jnp.concatenate([P[None], s.ve_cells[:-1] / tau_stage])
-    d_m = inflow - s.ve_cells / tau_stage
-    outflow = s.ve_cells[-1] / tau_stage
+    speed = chain_speed(params, s.differentiation_drive)
+    inflow = jnp.concatenate([P[None], speed * s.ve_cells[:-1] / tau_stage])
+    d_m = inflow - speed * s.ve_cells / tau_stage
+    outflow = sc_production(params, s.ve_cells, s.differentiation_drive)
     birth = jnp.zeros(layout.A).at[0].set(outflow)
 
     n_kap, n_lam = n * kap, n * lam
@@ -207,7 +212,12 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
     d_nlam = -(d_rate + k_lip) * n_lam + (n - n_lam) * dose_rate + birth * params.lipid_at_birth
 
     # dermis, wound, topography
-    f_target, e_target = dermis_targets(params, s.cytokine[0])
+    c_excess = basal_cytokine_excess(params, s.cytokine[0])
+    u_target = mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, s.wound_um)
+    d_u = (u_target - s.mitogen) / params.mitogen_hours
+    d_A = (s.mitogen - s.basal_activation) / params.mitogen_hours
+    d_v = (water_loss_defect(params, tewl) - s.differentiation_drive) / params.differentiation_hours
+    f_target, e_target = dermis_targets(params, c_excess)
     d_f = (f_target - s.fibroblast_activation) / params.fibroblast_hours
     d_g = (s.fibroblast_activation - s.growth_factor) / params.growth_factor_hours
     d_e = (e_target - s.erythema) / params.erythema_hours
@@ -216,7 +226,7 @@ def column_rhs(t, y, params: SkinParams, grid: ModelGrid):
 
     parts = {
         "ve_cells": d_m, "cytokine": d_c, "calcium": d_ca, "cytokine_store": d_store, "fibroblast_activation": d_f,
-        "growth_factor": d_g, "erythema": d_e, "lamellar_body_store": d_lb,
+        "growth_factor": d_g, "erythema": d_e, "mitogen": d_u, "basal_activation": d_A, "differentiation_drive": d_v, "lamellar_body_store": d_lb,
         "sc_layers": d_n, "sc_layers_x_cohesion": d_nkap, "sc_layers_x_lipid": d_nlam, "dermis_um": d_b,
         "wound_um": d_wound, "produced": P, "desquamated": jnp.sum(d_rate * n), "removed": jnp.zeros(()),
     }

@@ -24,6 +24,9 @@ class SkinState(eqx.Module):
     ``fibroblast_activation``   ``L``         fibroblast activation above baseline, 0..1
     ``growth_factor``           ``L``         growth factor (KGF-like), 0..1
     ``erythema``                ``L``         erythema index above baseline, 0..1
+    ``mitogen``                 ``L``         epidermal mitogen signal (relative proliferation rise called for)
+    ``basal_activation``        ``L``         relative rise of the basal division rate (epidermal arm)
+    ``differentiation_drive``   ``L``         drive of accelerated differentiation, 0..1 (lags the water-loss defect)
     ``lamellar_body_store``     ``L``         lamellar-body store, 0..1
     ``sc_layers``               ``L + (A,)``  SC layers per age cohort
     ``sc_cohesion``             ``L + (A,)``  cohesion of each SC cohort, 0..1
@@ -46,6 +49,9 @@ class SkinState(eqx.Module):
     fibroblast_activation: jax.Array
     growth_factor: jax.Array
     erythema: jax.Array
+    mitogen: jax.Array
+    basal_activation: jax.Array
+    differentiation_drive: jax.Array
     lamellar_body_store: jax.Array
     sc_layers: jax.Array
     sc_cohesion: jax.Array
@@ -74,6 +80,9 @@ def initial_state(params: SkinParams, grid: ModelGrid) -> SkinState:
         fibroblast_activation=0.0 * ones(),
         growth_factor=0.0 * ones(),
         erythema=0.0 * ones(),
+        mitogen=0.0 * ones(),
+        basal_activation=0.0 * ones(),
+        differentiation_drive=0.0 * ones(),
         lamellar_body_store=ones(),
         sc_layers=n,
         sc_cohesion=ones((A,)),

@@ -23,12 +23,18 @@ so every sub-step is unconditionally stable and positivity preserving):
    lipid saturates the youngest cohorts;
 6. SC cohort kinetics, exact per step: cohesion ``kappa_i *= exp(-k_i dt)``, lipid
    processing, desquamation ``n_i *= exp(-d_i dt)``;
-7. VE maturation chain with constant proliferation over the step, solved exactly
-   (Erlang kernels); the outflow is born into SC bin 0; lateral spreading by
-   backward Euler;
-8. dermis (fibroblast activation, growth factor, erythema): exact linear relaxations;
+7. signals to the basal layer, exact over the step with their targets frozen: the
+   differentiation drive ``v`` relaxes toward the water-loss defect
+   ``delta_w = 1 - TEWL_ref/TEWL``; the proliferative response (mitogen -> basal
+   activation, two stages in series) toward the target set by the calcium-gradient
+   loss, the basal cytokine and the wound;
+8. VE maturation chain with constant proliferation over the step (``P`` from the step
+   mean of the basal activation), solved exactly (Erlang kernels), its stage transit
+   ``tau / alpha`` shortened while the barrier is open (``alpha = 1 + s_d v``, ``v`` its
+   step mean); the outflow is born into SC bin 0; lateral spreading by backward Euler;
+   dermis (fibroblast activation, growth factor, erythema): exact linear relaxations;
    the dermal surface by backward Euler;
-9. age-bin shift when the step ends on a bin boundary (exact characteristics), applied
+10. age-bin shift when the step ends on a bin boundary (exact characteristics), applied
    by the caller (:func:`models.shift_bins`).
 """
 
@@ -42,13 +48,21 @@ from sim import BoundaryCondition, LateralGrid, depth_diffusion_step, implicit_d
 from sim import make_sparse_cond
 from models._grid import ModelGrid
 from models._laws import (
-    barrier_tewl, calcium_retention_rate, calcium_top, calcium_washout_coefficient, cohesion_loss_rate,
-    dermis_targets, desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, proliferation,
-    remodelling_diffusivity, secretion_drive, store_release_rate, upper_ve_weights, ve_depth_um,
+    calcium_gradient_loss, water_loss_defect, barrier_tewl, basal_cytokine_excess, calcium_retention_rate, calcium_top,
+    calcium_washout_coefficient, chain_speed, cohesion_loss_rate, dermis_targets,
+    desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, mitogen_target, proliferation,
+    cascade_step, proliferative_response_step, relaxation_step, remodelling_diffusivity, secretion_drive, store_release_rate, upper_ve_weights,
+    ve_depth_um,
 )
 from models._params import SkinParams
 from models._state import SkinState
 from models._substeps import erlang_chain_step, exact_store_release
+
+
+COLUMN = LateralGrid("column")
+
+STEADY_SOLVE_HOURS = 1e9
+"""Step length of the backward-Euler solve that gives a steady state ``(k - L)^{-1} q``."""
 
 
 @lru_cache(maxsize=None)
@@ -91,20 +105,33 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     rate_out = store_release_rate(params, tewl)
     store, released = exact_store_release(state.cytokine_store, rate_out, 1.0 / params.cytokine_store_refill_hours, dt)
     upper = upper_ve_weights(depth)
-    # first-order decay exactly (it commutes with the diffusion operator); material
-    # released during the step decays on average by phi = (1 - e^{-k dt}) / (k dt)
+    # exact decay (it commutes with the diffusion operator) and backward-Euler diffusion
+    # and clearance; the release of the step enters as dt (q - k (1 - phi) w) with
+    # w = (k - L)^{-1} q, phi = (1 - e^{-k dt})/(k dt): a uniform cytokine then decays
+    # exactly and a constant release has the exact steady state (k - L) c = q. (The
+    # release entering as phi dt q, as before, biased that state low by up to phi where
+    # clearance competes with decay: ~5 % at dt = 1 h; docs/numerics.md.)
     kdt = params.cytokine_decay_per_hour * dt
     phi = jnp.where(kdt > 1e-12, -jnp.expm1(-kdt) / jnp.where(kdt > 1e-12, kdt, 1.0), 1.0)
-    c_start = state.cytokine * jnp.exp(-kdt) + phi * released[..., None] * upper
+    release = released[..., None] * upper  # amount released over the step (= q dt)
 
     # 4. signals: implicit diffusion in normalised depth x lateral
     H = ve_depth_um(params, state.ve_cells)
-    c_new = implicit_diffusion_step(
-        c_start, dt, lateral=lat, depth=depth,
+    cytokine_ops = dict(
+        lateral=lat, depth=depth,
         D_z=params.cytokine_diffusivity_um2_per_hour / H**2, D_x=params.cytokine_diffusivity_um2_per_hour,
         bottom=BoundaryCondition("robin", 0.0, params.cytokine_clearance_um_per_hour / H),
-        top=BoundaryCondition("neumann", 0.0),
-    )
+        top=BoundaryCondition("neumann", 0.0))
+    # w = (k - L)^{-1} q dt, the steady state of the step's release rate times dt, with the
+    # depth operator only: the release has one depth profile (the upper-VE weights) and
+    # the operator one depth scale (the lateral-mean H), so w is one column's tridiagonal
+    # solve times each column's release; it neglects the lateral diffusion of the release
+    # within this small correction (exact for a laterally uniform release)
+    unit = implicit_diffusion_step(jnp.zeros_like(upper), STEADY_SOLVE_HOURS, decay=params.cytokine_decay_per_hour,
+                                   source=upper, **dict(cytokine_ops, lateral=COLUMN))
+    w = released[..., None] * unit
+    c_start = state.cytokine * jnp.exp(-kdt) + release - params.cytokine_decay_per_hour * (1.0 - phi) * w
+    c_new = implicit_diffusion_step(c_start, dt, **cytokine_ops)
     # calcium: retention toward the ceiling (rising toward the top as xi^4), Dirichlet at the
     # basal membrane, washout through the top face at a velocity set by each column's
     # water flux (Robin, per column), then lateral spreading (split, backward Euler)
@@ -134,10 +161,23 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     desquamated = jnp.sum(n - n_after, axis=-1)
     n = n_after
 
-    # 7. VE renewal: homeostatic feedback, exact chain, birth of a cohort
+    # 7. signals to the basal layer, exact over the step: the differentiation drive follows
+    # the water-loss defect, the two-stage proliferative response its target (calcium
+    # gradient, basal cytokine, wound); the chain uses their means over the step
+    c_b = 0.5 * (state.cytokine[..., 0] + c_new[..., 0])  # mid-step basal cytokine (2nd order)
+    c_excess = basal_cytokine_excess(params, c_b)
+    v, v_mean = relaxation_step(state.differentiation_drive, water_loss_defect(params, tewl),
+                                params.differentiation_hours, dt)
+    u, A, A_mean = proliferative_response_step(
+        state.mitogen, state.basal_activation,
+        mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, state.wound_um), params.mitogen_hours, dt)
+
+    # 8. VE renewal: proliferation (homeostatic feedback, dermal and epidermal drives); the
+    # exact chain, its transit accelerated while the barrier is open; birth of a cohort
     M = jnp.sum(state.ve_cells, axis=-1)
-    P = proliferation(params, M, state.growth_factor)
-    m_new, outflow = erlang_chain_step(state.ve_cells, P, params.ve_transit_hours / grid.n_stages, dt)
+    P = proliferation(params, M, state.growth_factor, A_mean)
+    tau_stage = params.ve_transit_hours / grid.n_stages / chain_speed(params, v_mean)
+    m_new, outflow = erlang_chain_step(state.ve_cells, P, tau_stage, dt)
     m_new = lateral_diffusion_step(m_new, dt, lateral=lat, D_x=params.ve_lateral_diffusivity_um2_per_hour)
     n0 = n[..., 0] + outflow
     safe = jnp.where(n0 > 0, n0, 1.0)  # double where: finite gradients when the bin is empty
@@ -151,11 +191,10 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     lam = jnp.where(first, lam0[..., None], lam)
     wound = state.wound_um * jnp.exp(-P * dt / jnp.maximum(M, 1e-3))  # refilled at the renewal rate
 
-    # 8. dermis: fibroblasts, growth factor, erythema (exact relaxations)
-    c_b = 0.5 * (state.cytokine[..., 0] + c_new[..., 0])  # mid-step basal cytokine (2nd order)
-    f_target, e_target = dermis_targets(params, c_b)
-    f = f_target + (state.fibroblast_activation - f_target) * jnp.exp(-dt / params.fibroblast_hours)
-    g = f + (state.growth_factor - f) * jnp.exp(-dt / params.growth_factor_hours)
+    # 9. dermis: fibroblasts, growth factor, erythema (exact relaxations)
+    f_target, e_target = dermis_targets(params, c_excess)
+    f, g = cascade_step(state.fibroblast_activation, state.growth_factor, f_target,
+                        params.fibroblast_hours, params.growth_factor_hours, dt)
     e = e_target + (state.erythema - e_target) * jnp.exp(-dt / params.erythema_hours)
     D_b = remodelling_diffusivity(params, f)
     b = _dermis_step(lat)(D_b > 0, (state.dermis_um, dt, D_b, 1.0 / params.relapse_hours,
@@ -163,7 +202,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
 
     return SkinState(
         ve_cells=m_new, cytokine=c_new, calcium=ca_new, cytokine_store=store, fibroblast_activation=f,
-        growth_factor=g, erythema=e, lamellar_body_store=lb,
+        growth_factor=g, erythema=e, mitogen=u, basal_activation=A, differentiation_drive=v, lamellar_body_store=lb,
         sc_layers=n, sc_cohesion=kap, sc_lipid=lam, dermis_um=b, wound_um=wound,
         produced=state.produced + P * dt,
         desquamated=state.desquamated + desquamated,

@@ -41,16 +41,19 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     """
     m = ve_cells
     K = m.shape[-1]
-    x = dt / tau_stage
+    x = jnp.asarray(dt / tau_stage)[..., None]  # tau_stage: a scalar or one per column
     j = jnp.arange(K)
     logfact = jax.scipy.special.gammaln(j + 1.0)
     p = jnp.exp(-x + j * jnp.log(jnp.maximum(x, 1e-300)) - logfact)
     p = jnp.where(x > 0, p, (j == 0).astype(m.dtype))
-    # Toeplitz lower-triangular propagator E[k, l] = p[k - l]
-    idx = j[:, None] - j[None, :]
-    E = jnp.where(idx >= 0, p[jnp.clip(idx, 0, K - 1)], 0.0)
-    cum = jnp.cumsum(p)
-    m_new = jnp.einsum("kl,...l->...k", E, m) + (P * tau_stage)[..., None] * (1.0 - cum)
+    # the lower-triangular Toeplitz propagator applied as a causal convolution along the
+    # stages, m_new[k] = sum_j p[j] m[k - j]: K shifted multiply-adds (elementwise, with one
+    # rate per column; a per-column K x K matrix would be gathered and multiplied instead)
+    conv = p[..., :1] * m
+    for shift in range(1, K):
+        conv = conv + p[..., shift:shift + 1] * jnp.pad(m[..., :K - shift], [(0, 0)] * (m.ndim - 1) + [(shift, 0)])
+    cum = jnp.cumsum(p, axis=-1)
+    m_new = conv + (P * tau_stage)[..., None] * (1.0 - cum)
     m_new = jnp.maximum(m_new, 0.0)
     outflow = P * dt + jnp.sum(m, axis=-1) - jnp.sum(m_new, axis=-1)
     return m_new, outflow

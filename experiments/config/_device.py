@@ -28,8 +28,9 @@ class DeviceSpec(Schema):
     grit_um: GrainSize | None = field(None, units="um", description="diamond grit size")
     crystal_size_um: GrainSize | None = field(None, units="um", description="crystal size")
     crystal_flow_g_min: Range | None = field(None, units=SESSION_SETTINGS["crystal_flow_g_min"].units, description="crystal-flow range")
+    nozzle_diameter_mm: Diameter | None = field(None, units="mm", description="crystal nozzle bore")
     vacuum_kpa: Range = field(units=_VACUUM.units, description="vacuum range")
-    air_flow_l_min: Range | None = field(None, units="l min-1", description="air-flow range")
+    air_flow_l_min: Range | None = field(None, units=SESSION_SETTINGS["air_flow_l_min"].units, description="air-flow range")
     max_load_n: Load | None = field(None, units=SESSION_SETTINGS["load_n"].units, description="maximum hand load")
     levels: dict[str, LevelSettings] = Field(default_factory=dict)
     sources: list[Text] = Field(default_factory=list)
@@ -40,11 +41,12 @@ class DeviceSpec(Schema):
         if self.kind == "diamond":
             if self.grit_um is None:
                 raise schema_problem(("grit_um",), MISSING, "is required for a diamond device", "the diamond grit size in um (e.g. 100)")
-            for f in ("crystal_size_um", "crystal_flow_g_min"):
+            for f in ("crystal_size_um", "crystal_flow_g_min", "nozzle_diameter_mm"):
                 if getattr(self, f) is not None:
                     raise schema_problem((f,), _plain(getattr(self, f)), "is for crystal devices only", "remove it, or set kind: crystal")
         else:
-            for f, example in (("crystal_size_um", "the crystal size in um (e.g. 100)"), ("crystal_flow_g_min", "a range {min, max} in g/min")):
+            for f, example in (("crystal_size_um", "the crystal size in um (e.g. 100)"), ("crystal_flow_g_min", "a range {min, max} in g/min"),
+                               ("nozzle_diameter_mm", "the crystal nozzle bore in mm (e.g. 2)"), ("air_flow_l_min", "a range {min, max} in L/min")):
                 if getattr(self, f) is None:
                     raise schema_problem((f,), MISSING, "is required for a crystal device", example)
             for f in ("grit_um", "max_load_n"):
@@ -85,6 +87,8 @@ def device_problem(device: DeviceSpec, key: str, value: Any) -> tuple[str, str] 
         return (f"is outside the vacuum range of device {device.name!r}", f"{device.vacuum_kpa} kPa")
     if key == "crystal_flow_g_min" and device.crystal_flow_g_min is not None and not device.crystal_flow_g_min.contains(value):
         return (f"is outside the crystal-flow range of device {device.name!r}", f"{device.crystal_flow_g_min} g/min")
+    if key == "air_flow_l_min" and device.air_flow_l_min is not None and not device.air_flow_l_min.contains(value):
+        return (f"is outside the air-flow range of device {device.name!r}", f"{device.air_flow_l_min} L/min")
     if key == "load_n" and device.max_load_n is not None and value > device.max_load_n + 1e-12:
         return (f"is above the maximum hand load of device {device.name!r}", f"[0, {device.max_load_n:g}] N")
     return None

@@ -138,6 +138,8 @@ def _device_default(key: str, device: DeviceSpec) -> Any:
         return min(DEFAULT_LOAD_N, device.max_load_n) if device.max_load_n else DEFAULT_LOAD_N
     if key == "crystal_flow_g_min" and device.kind == "crystal" and device.crystal_flow_g_min is not None:
         return device.crystal_flow_g_min.mid
+    if key == "air_flow_l_min" and device.kind == "crystal" and device.air_flow_l_min is not None:
+        return device.air_flow_l_min.mid
     return None
 
 
@@ -166,7 +168,7 @@ def _resolve_protocol(protocol: ProtocolSpec, device: DeviceSpec) -> ProtocolSpe
         if default is not None:
             values[key] = default
     # hardware limits, per session where a list is given
-    for key in ("crystal_flow_g_min", "load_n", "vacuum_kpa"):
+    for key in ("crystal_flow_g_min", "air_flow_l_min", "load_n", "vacuum_kpa"):
         if key not in values:
             continue
         v = values[key]

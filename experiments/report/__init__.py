@@ -23,6 +23,13 @@
     when the run saved them.
 
   :func:`plot_compare` draws a comparison of run configs.
+
+* The literature validation (:mod:`experiments.validation`, ``epiturn validate``):
+  :func:`plot_homeostasis_checks`, :func:`plot_barrier_disruption_checks` and
+  :func:`plot_regeneration_checks` draw one
+  experiment's time courses with its checks (:func:`plot_checks` on a kind's panels);
+  :func:`validation_markdown_table` is the table of checks; :func:`write_validation_report`
+  writes the Markdown and the self-contained HTML report with the figures.
 """
 
 from ._compare import CompareResult, SettingsRow, compare_configs, settings_rows
@@ -35,10 +42,17 @@ from ._summaries import (RUN_OUTCOMES_FROM_SAVES, SUMMARY_OUTCOMES, irritation_b
                          smoothness_gain, summary_outcomes)
 from ._timecourse import plot_timecourses
 from ._tradeoff import pareto_front, plot_tradeoff
+from ._validation_figures import (Panel, plot_barrier_disruption_checks, plot_checks, plot_homeostasis_checks,
+                                  plot_regeneration_checks)
+from ._validation_report import (ValidationReportFiles, validation_cells, validation_markdown_table,
+                                 validation_summary, write_validation_report)
 
 __all__ = [
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
     "compare_configs", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
     "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
     "settings_rows", "smoothness_gain", "summary_outcomes",
+    "Panel", "ValidationReportFiles", "plot_barrier_disruption_checks", "plot_checks", "plot_homeostasis_checks",
+    "plot_regeneration_checks",
+    "validation_cells", "validation_markdown_table", "validation_summary", "write_validation_report",
 ]

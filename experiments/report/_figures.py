@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["SHORT_NAMES", "axis_label", "format_value", "finite_part", "save_figure"]
+__all__ = ["SHORT_NAMES", "axis_label", "display_units", "format_value", "finite_part", "save_figure"]
 
 # short axis labels of the common time series (the long names do not fit a panel)
 SHORT_NAMES = {"tewl": "TEWL", "ra_um": "roughness Ra", "rq_um": "roughness Rq", "rz_um": "roughness Rz",
@@ -27,6 +27,16 @@ def axis_label(da: xr.DataArray | None, name: str) -> str:
     long_name = SHORT_NAMES.get(name) or attrs.get("long_name", name)
     units = attrs.get("units", "1")
     return f"{long_name} ({units})" if units not in ("1", "") else f"{long_name} (1)"
+
+
+# CF unit strings as a reader writes them (labels, tables); "1" (dimensionless) shows as nothing
+_DISPLAY_UNITS = {"1": "", "um": "µm", "um2": "µm²", "g m-2 h-1": "g m⁻² h⁻¹", "d-1": "per day", "h-1": "per hour"}
+
+
+def display_units(units: str | None) -> str:
+    """``units`` for a reader: ``um`` -> ``µm``, ``g m-2 h-1`` -> ``g m⁻² h⁻¹``, ``1`` -> ``""`` (no unit)."""
+    units = (units or "").strip()
+    return _DISPLAY_UNITS.get(units, units.replace("um", "µm") if units.startswith("um") else units)
 
 
 def format_value(v: Any) -> str:

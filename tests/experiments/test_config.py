@@ -67,7 +67,7 @@ def test_treated_config_resolves(treated, configs_dir):
     assert len(rows) == 6
     assert rows[0] == {
         "vacuum_kpa": 30.0, "passes": 3, "speed_mm_s": 20.0, "load_n": 2.0, "crystal_flow_g_min": 0.0,
-        "mode": "moving", "dwell_s": 10.0, "treated_area_cm2": 50.0,
+        "air_flow_l_min": 0.0, "mode": "moving", "dwell_s": 10.0, "treated_area_cm2": 50.0,
     }
     assert r.session_days() == r.protocol.session_days()
 
@@ -129,6 +129,7 @@ def test_crystal_defaults(treated, configs_dir):
     data["protocol"]["settings"] = {"vacuum_kpa": 30}
     s = load_run_config(data).protocol.session_settings()[0]
     assert s["crystal_flow_g_min"] == pytest.approx(22.5)  # middle of 5-40 g/min
+    assert s["air_flow_l_min"] == pytest.approx(20.0)  # middle of 10-30 L/min
     assert s["load_n"] == 0.0 and s["passes"] == 2 and s["speed_mm_s"] == 20.0
 
 
@@ -294,6 +295,19 @@ def test_crystal_flow_outside_range(treated, configs_dir):
     data["protocol"]["settings"] = {"crystal_flow_g_min": 90}
     m = error_of(data)
     assert m.startswith("protocol.settings.crystal_flow_g_min: 90") and "[5, 40] g/min" in m
+
+
+def test_air_flow_outside_range_and_required_crystal_hardware(treated, configs_dir):
+    data = with_(treated, "device", "crystal_al2o3")
+    data["protocol"]["settings"] = {"air_flow_l_min": 45}
+    m = error_of(data)
+    assert m.startswith("protocol.settings.air_flow_l_min: 45 is outside the air-flow range") and "[10, 30] L/min" in m
+    crystal = load_device("crystal_al2o3").model_dump(exclude_none=True)
+    for key in ("nozzle_diameter_mm", "air_flow_l_min"):
+        with pytest.raises(ConfigError, match=rf"^device.{key}: \(missing\) is required for a crystal device"):
+            load_device({k: v for k, v in crystal.items() if k != key})
+    with pytest.raises(ConfigError, match=r"^device.nozzle_diameter_mm: 2 is for crystal devices only"):
+        load_device({**load_device("diamond_medium").model_dump(exclude_none=True), "nozzle_diameter_mm": 2.0})
 
 
 def test_list_setting_wrong_length(treated, configs_dir):
@@ -485,12 +499,13 @@ def test_setting_errors_show_the_table_bounds_and_words(treated, configs_dir):
 
 def test_device_dependent_defaults(treated, configs_dir):
     """The settings the table leaves to the device (default None) get the device's value."""
-    assert {n for n, s in SESSION_SETTINGS.items() if s.default is None} == {"load_n", "crystal_flow_g_min"}
+    assert {n for n, s in SESSION_SETTINGS.items() if s.default is None} == {"load_n", "crystal_flow_g_min", "air_flow_l_min"}
     data = with_(treated, "protocol.settings", {})
     diamond = load_run_config(data).protocol.settings
     assert diamond.load_n == 2.0 and diamond.crystal_flow_g_min is None
     crystal = load_run_config(with_(data, "device", "crystal_al2o3")).protocol.settings
     assert crystal.load_n is None and crystal.crystal_flow_g_min == pytest.approx(22.5)
+    assert diamond.air_flow_l_min is None and crystal.air_flow_l_min == pytest.approx(20.0)
     for name, spec in SESSION_SETTINGS.items():
         if spec.default is not None:
             assert getattr(diamond, name) == spec.default == getattr(crystal, name)

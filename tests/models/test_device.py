@@ -20,11 +20,12 @@ from models import (
     EVENT_NONE, EVENT_SESSION, PASS_GROUPS, ModelGrid, apply_event_recorded, apply_session, crystal_speed_m_s,
     make_device_params, make_params, make_schedule, make_session_settings, simulate, suction, surface_um, topography,
 )
+from models._device import nozzle_air_speed_m_s, vacuum_expansion_factor
 from experiments.config import load_device, load_run_config
 from experiments._homeostasis import homeostatic_state
 
 _apply = jax.jit(apply_session, static_argnums=(4,))
-HARDWARE_KEYS = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"}
+HARDWARE_KEYS = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um", "nozzle_diameter_mm"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -73,7 +74,7 @@ def session(setup, skin, device="diamond_medium", hw=None, **settings):
     state, params, grid = setup
     dev = make_device_params(hw or hardware(device), skin)
     row = {"vacuum_kpa": 30.0, "passes": 2, "speed_mm_s": 20.0, "load_n": 2.0, "crystal_flow_g_min": 20.0,
-           "mode": "moving", "dwell_s": 10.0}
+           "air_flow_l_min": 20.0, "mode": "moving", "dwell_s": 10.0}
     row.update(settings)
     return _apply(state, params, dev, make_session_settings([row]).row(0), grid)
 
@@ -108,12 +109,16 @@ def test_removal_rises_with_load_and_grit(column, skin):
     assert strictly_increasing(by_grit), by_grit
 
 
-def test_removal_rises_with_crystal_flow_and_vacuum(column, skin):
+def test_removal_rises_with_crystal_flow_air_flow_and_vacuum(column, skin):
     params = column[1]
     by_flow = [removed_um(session(column, skin, "crystal_al2o3", crystal_flow_g_min=q)[1], params) for q in (5, 10, 20, 30, 40)]
     assert strictly_increasing(by_flow), by_flow
+    by_air = [removed_um(session(column, skin, "crystal_al2o3", air_flow_l_min=q)[1], params) for q in (10, 15, 20, 25, 30)]
+    assert strictly_increasing(by_air), by_air
     by_vac = [removed_um(session(column, skin, "crystal_al2o3", vacuum_kpa=v)[1], params) for v in (5, 15, 30, 50)]
     assert strictly_increasing(by_vac), by_vac
+    # no air flow, no crystal speed: the crystal jet does nothing
+    assert removed_um(session(column, skin, "crystal_al2o3", air_flow_l_min=0.0)[1], params) == 0.0
 
 
 def test_removal_falls_with_hand_speed(column, skin):
@@ -216,7 +221,9 @@ def test_masked_session_rows_change_nothing(column, skin):
     f_treated, _, _ = simulate(state, params, treated, grid)
     for a, b in zip(jax.tree_util.tree_leaves((f_plain, o_plain)), jax.tree_util.tree_leaves((f_masked, o_masked))):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    assert float(jnp.sum(f_treated.sc_layers)) < float(jnp.sum(f_plain.sc_layers))
+    # the unmasked rows do act: the sessions remove tissue and leave a different skin
+    assert float(jnp.sum(f_treated.removed)) > 1.0 and float(jnp.sum(f_plain.removed)) == 0.0
+    assert abs(float(jnp.sum(f_treated.sc_layers)) - float(jnp.sum(f_plain.sc_layers))) > 0.1
 
 
 def test_injury_appears_only_once_the_sc_is_gone(column, transect, skin):
@@ -268,14 +275,30 @@ def test_suction_dome_follows_the_half_space_law_and_is_capped(skin):
     assert strictly_increasing(conform)
 
 
-def test_crystal_speed_is_orifice_flow_times_slip(skin):
+def test_crystal_speed_is_nozzle_flow_times_slip_with_a_weak_vacuum_factor(skin):
+    """``v_p = phi (Q / A_n) sqrt(f(dP / p_0))``, ``f(x) = -ln(1 - x) / x`` (docs/device.md, crystal law)."""
     dev = make_device_params(hardware("crystal_al2o3"), skin)
-    v30 = float(crystal_speed_m_s(dev, 30.0))
-    u = math.sqrt(2 * 30e3 / 1.2)
-    phi = math.sqrt(1.5 * 1.0 * 1.2 * 0.02 / (3950 * 100e-6))
     cap = lambda x, c: x / (1 + (x / c) ** 4) ** 0.25  # noqa: E731  (smooth minimum of the module)
-    assert v30 == pytest.approx(cap(phi, 1.0) * cap(u, 343.0), rel=1e-9)
-    assert 10 < v30 < 100  # tens of m/s
+    area = math.pi * (0.5 * 2.0e-3) ** 2  # the device file's 2 mm nozzle
+    u = 20e-3 / 60 / area  # 20 L/min
+    phi = math.sqrt(1.5 * 1.0 * 1.2 * 0.02 / (3950 * 100e-6))
+    x = 30.0 / 101.325
+    v = float(crystal_speed_m_s(dev, 20.0, 30.0))
+    assert float(nozzle_air_speed_m_s(dev, 20.0)) == pytest.approx(cap(u, 343.0), rel=1e-12)
+    assert v == pytest.approx(cap(phi, 1.0) * cap(u, 343.0) * math.sqrt(-math.log1p(-x) / x), rel=1e-9)
+    assert 10 < v < 100  # tens of m/s
+    # the air flow sets the speed (nearly proportional below the sound cap) ...
+    assert float(crystal_speed_m_s(dev, 30.0, 30.0)) / v == pytest.approx(1.5, rel=0.02)
+    assert float(nozzle_air_speed_m_s(dev, 1000.0)) < 343.0  # capped at the speed of sound
+    # ... the vacuum only weakly: a few per cent from 5 to 50 kPa in speed, not sqrt(50/5) = 3.2
+    f = [float(vacuum_expansion_factor(dev, p)) for p in (0.0, 1e-6, 5.0, 30.0, 50.0)]
+    assert f[0] == 1.0 and f[1] == pytest.approx(1.0, abs=1e-6)
+    assert f[2:] == pytest.approx([1.0255, 1.1858, 1.3783], abs=1e-4)
+    ratio = float(crystal_speed_m_s(dev, 20.0, 50.0) / crystal_speed_m_s(dev, 20.0, 5.0))
+    assert 1.0 < ratio < 1.2, ratio
+    g = jax.grad(lambda p: crystal_speed_m_s(dev, 20.0, p))
+    assert np.isfinite(float(g(0.0)))
+    assert all(np.isfinite(float(g(p))) and float(g(p)) > 0 for p in (5e-5, 30.0, 100.0))
 
 
 # --------------------------------------------------------------------------- numerics

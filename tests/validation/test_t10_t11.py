@@ -23,7 +23,7 @@ from models import ModelGrid, apply_session, make_device_params, make_params, ma
 from experiments.config import load_device, load_run_config
 from experiments._homeostasis import homeostatic_state
 
-HW = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um"}
+HW = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um", "nozzle_diameter_mm"}
 _apply = jax.jit(apply_session, static_argnums=(4,))
 
 T10_E_KPA, T10_SD_KPA = 129.0, 88.0
@@ -93,6 +93,18 @@ def test_t10_simulated_suction_measurement_recovers_the_modulus():
 def test_t11_typical_session_removes_part_of_the_sc(columns, profile):
     frac, injury, _ = session(columns[profile], "diamond_medium", vacuum_kpa=30, passes=2, load_n=2)
     assert 0.1 < frac < 0.6, frac
+    assert injury == 0.0
+
+
+@pytest.mark.parametrize("profile", ["young_face", "forearm"])
+def test_t11_moderate_crystal_session_removes_as_much_as_the_typical_diamond_session(columns, profile):
+    """The calibration of ``crystal_efficiency`` (docs/device.md): the crystal unit's moderate level
+    (30 kPa, 20 g/min, the default 20 L/min, 2 passes) removes about what the typical
+    medium-diamond session (30 kPa, 2 N, 2 passes) does."""
+    diamond, _, _ = session(columns[profile], "diamond_medium", vacuum_kpa=30, passes=2, load_n=2)
+    crystal, injury, _ = session(columns[profile], "crystal_al2o3", vacuum_kpa=30, passes=2, crystal_flow_g_min=20,
+                                 air_flow_l_min=20)
+    assert crystal == pytest.approx(diamond, rel=0.1), (crystal, diamond)
     assert injury == 0.0
 
 
