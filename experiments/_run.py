@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from sim import LateralGrid, TimeGrid, make_time_grid, pad_time_grid
-from models import (Diagnostics, EVENT_SESSION, EVENT_STRIP, READOUT_NAMES, DeviceParams, ModelGrid, Schedule, SkinParams, SkinState,
+from models import (Diagnostics, EVENT_SESSION, EVENT_STRIP, HARDWARE_KEYS, READOUT_NAMES, DeviceParams, ModelGrid, Schedule, SkinParams, SkinState,
                     make_device_params, make_params, make_schedule, outcomes, simulate, status_message)
 from experiments.config import ResolvedRunConfig, load_run_config
 from experiments.errors import SimulationError
@@ -94,8 +94,7 @@ def device_params(resolved: ResolvedRunConfig) -> DeviceParams:
     """The scenario's hardware and skin mechanics (placeholder hardware when untreated)."""
     hardware = None
     if resolved.device is not None:
-        hardware = resolved.device.model_dump(include={"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um",
-                                                            "nozzle_diameter_mm"})
+        hardware = resolved.device.model_dump(include=set(HARDWARE_KEYS))
     return make_device_params(hardware, resolved.skin)
 
 

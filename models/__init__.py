@@ -37,20 +37,20 @@ from models._grid import ModelGrid
 from models._params import SkinParams, make_params, require_x64
 from models._state import SkinState, initial_state
 from models._laws import (
-    UPPER_VE_FRACTION, calcium_gradient_loss, water_loss_defect, barrier_resistance, barrier_tewl, basal_cytokine_excess,
-    calcium_retention_rate, calcium_top, calcium_washout_coefficient, chain_speed, cohesion_loss_rate,
-    dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose,
-    lipid_processing_profile, mitogen_target, proliferation, proliferative_response_step, relaxation_step, cascade_step,
-    remodelling_diffusivity,
-    sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance, upper_ve_weights,
-    ve_depth_um, ve_um_per_layer,
+    UPPER_VE_FRACTION, barrier_resistance, barrier_tewl, basal_cytokine_excess, calcium_gradient_loss,
+    calcium_retention_rate, calcium_top, calcium_washout_coefficient, cascade_step, chain_speed, cohesion_loss_rate,
+    dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose, lipid_processing_profile,
+    mean_decay_factor, mitogen_target, proliferation, proliferative_response_step, relaxation_step,
+    remodelling_diffusivity, sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance,
+    tracked_reference, upper_ve_weights, vanishing_relu, ve_depth_um, ve_um_per_layer, water_loss_defect,
 )
 from models._substeps import erlang_chain_step, exact_store_release, shift_bins, strip_top_layers
 from models._step import skin_step
 from models._readouts import Diagnostics, column_tewl, diagnostics, surface_um
 from models._device import (
-    CONTACT_WINDOW_UM, PASS_GROUPS, SETTING_FIELDS, DeviceParams, SessionFields, SessionRecord, SessionSettings,
-    Suction, apply_session, contact_weight, crystal_speed_m_s, exposure_time_s, make_device_params,
+    CONTACT_WINDOW_UM, HARDWARE_KEYS, PASS_GROUPS, SETTING_FIELDS, DeviceParams, SessionFields, SessionRecord, SessionSettings,
+    Suction, apply_session, contact_weight, crystal_slip_factor, crystal_speed_m_s, exposure_time_s,
+    make_device_params, nozzle_air_speed_m_s, vacuum_expansion_factor,
     make_session_settings, pass_groups, remove_top_down, session_update, sliding_length_um, soft_envelope, suction,
     window_levels, work_per_pass,
 )
@@ -76,17 +76,19 @@ __all__ = [
     "calcium_retention_rate", "calcium_washout_coefficient", "calcium_top", "secretion_drive", "lipid_dose",
     "cohesion_loss_rate", "lipid_processing_profile", "desquamation_rate", "proliferation", "dermis_targets",
     "calcium_gradient_loss", "water_loss_defect", "basal_cytokine_excess", "mitogen_target", "proliferative_response_step",
-    "chain_speed", "sc_production", "relaxation_step", "cascade_step",
+    "chain_speed", "sc_production", "relaxation_step", "cascade_step", "vanishing_relu", "tracked_reference",
+    "mean_decay_factor",
     "remodelling_diffusivity",
     # exact sub-steps and the step
     "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step",
     # readouts
     "Diagnostics", "diagnostics", "surface_um", "column_tewl", "topography",
     # device
-    "CONTACT_WINDOW_UM", "PASS_GROUPS", "SETTING_FIELDS", "DeviceParams", "SessionSettings", "SessionFields",
+    "CONTACT_WINDOW_UM", "HARDWARE_KEYS", "PASS_GROUPS", "SETTING_FIELDS", "DeviceParams", "SessionSettings", "SessionFields",
     "SessionRecord", "Suction", "make_device_params", "make_session_settings", "session_update", "apply_session",
     "suction", "contact_weight", "work_per_pass", "remove_top_down", "pass_groups", "exposure_time_s",
-    "sliding_length_um", "crystal_speed_m_s", "soft_envelope", "window_levels",
+    "sliding_length_um", "crystal_speed_m_s", "crystal_slip_factor", "nozzle_air_speed_m_s", "vacuum_expansion_factor",
+    "soft_envelope", "window_levels",
     # schedule, events, the run
     "EVENT_NONE", "EVENT_STRIP", "EVENT_SESSION", "Schedule", "make_schedule",
     "EventRecord", "apply_event", "apply_event_recorded", "no_record",

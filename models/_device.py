@@ -98,6 +98,9 @@ _PLACEHOLDER_MECHANICS = {"skin_youngs_modulus_kpa": 129.0, "capillary_fragility
                           "strain_release_threshold": 0.15}
 assert set(_PLACEHOLDER_MECHANICS) == set(SKIN_MECHANICS_PARAMETERS)
 
+HARDWARE_KEYS = ("kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um", "nozzle_diameter_mm")
+"""The device-file keys :func:`make_device_params` reads (its ``hardware`` mapping)."""
+
 _PLACEHOLDER_HARDWARE = {"kind": "diamond", "tip_diameter_mm": 6.0, "aperture_diameter_mm": 5.0, "grit_um": 100.0}
 """Hardware of schedules without sessions (never used then)."""
 

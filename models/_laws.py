@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from sim import DepthGrid
 from models._params import SkinParams
@@ -28,13 +27,34 @@ DERMIS_SMOOTHING = 1e-3
 """Width of the smooth positive part of the basal cytokine excess (dermis targets, mitogen)."""
 
 DEFECT_SMOOTHING = 0.01
-"""Width of the smooth positive part of the barrier defect (loss of the calcium gradient)."""
-
+"""Width of the smooth positive part of the barrier signals (calcium-gradient loss, water-loss defect)."""
 
 
 def smooth_relu(x, width):
     """Smooth positive part ``width * softplus(x / width)`` (-> max(x, 0) as width -> 0)."""
     return width * jax.nn.softplus(x / width)
+
+
+def vanishing_relu(x, width):
+    """``max(relu_s(x) - w log 2, 0)``: the smooth positive part shifted to be exactly 0 for ``x <= 0``.
+
+    A signal that must vanish at its homeostatic reference (``x = 0``) reads through it.
+    """
+    return jnp.maximum(smooth_relu(x, width) - width * jnp.log(2.0), 0.0)
+
+
+def tracked_reference(params: SkinParams, reference, current):
+    """``reference``, or, while ``reference_tracking = 1`` (spin-up), ``current`` itself.
+
+    Every homeostatic signal read against a reference is then at its homeostatic value
+    during the spin-up, which converges in one pass whatever the reference it starts from.
+    """
+    return reference + params.reference_tracking * (current - reference)
+
+
+def mean_decay_factor(x):
+    """``phi(x) = (1 - e^{-x}) / x`` (``phi(0) = 1``), ``x >= 0``: the mean of ``e^{-s}`` over ``[0, x]``."""
+    return jnp.where(x > 1e-12, -jnp.expm1(-x) / jnp.where(x > 1e-12, x, 1.0), 1.0)
 
 
 # --------------------------------------------------------------------------- SC geometry
@@ -134,13 +154,9 @@ def calcium_top(params: SkinParams, calcium, tewl, ve_depth, nz: int):
 
 
 def calcium_top_homeostatic(params: SkinParams, ca_top):
-    """The homeostatic ``Ca_top`` that barrier signals are read against, shape of ``ca_top``.
-
-    The column's ``calcium_top_reference``, or, while ``reference_tracking = 1`` (spin-up),
-    the current ``Ca_top`` itself: every barrier signal is then at its homeostatic value
-    and the spin-up converges in one pass whatever the reference it starts from.
-    """
-    return params.calcium_top_reference + params.reference_tracking * (ca_top - params.calcium_top_reference)
+    """The homeostatic ``Ca_top`` that barrier signals are read against, shape of ``ca_top``:
+    the column's ``calcium_top_reference`` (:func:`tracked_reference`)."""
+    return tracked_reference(params, params.calcium_top_reference, ca_top)
 
 
 def secretion_drive(params: SkinParams, ca_top):
@@ -162,8 +178,7 @@ def calcium_gradient_loss(params: SkinParams, ca_top):
     Dimensionless, 0..1 (a fully stripped forearm reaches ~0.45); shape of ``ca_top``.
     The barrier route of the proliferative response (:func:`mitogen_target`).
     """
-    x = 1.0 - ca_top / calcium_top_homeostatic(params, ca_top)
-    return jnp.maximum(smooth_relu(x, DEFECT_SMOOTHING) - DEFECT_SMOOTHING * jnp.log(2.0), 0.0)
+    return vanishing_relu(1.0 - ca_top / calcium_top_homeostatic(params, ca_top), DEFECT_SMOOTHING)
 
 
 def water_loss_defect(params: SkinParams, tewl):
@@ -172,12 +187,10 @@ def water_loss_defect(params: SkinParams, tewl):
     ``1 - TEWL_ref / TEWL = 1 - R / R_ref`` (TEWL is inversely proportional to the
     barrier resistance ``R``): 0 at homeostasis, ~0.8 on a fully stripped forearm, 1/3 at
     1.5x the homeostatic TEWL. ``TEWL_ref`` is the column's ``tewl_reference`` (the
-    current TEWL while ``reference_tracking = 1``, as for :func:`calcium_top_homeostatic`).
+    current TEWL while ``reference_tracking = 1``: :func:`tracked_reference`).
     Dimensionless, shape of ``tewl``. Drives accelerated differentiation (:func:`chain_speed`).
     """
-    ref = params.tewl_reference + params.reference_tracking * (tewl - params.tewl_reference)
-    x = 1.0 - ref / tewl
-    return jnp.maximum(smooth_relu(x, DEFECT_SMOOTHING) - DEFECT_SMOOTHING * jnp.log(2.0), 0.0)
+    return vanishing_relu(1.0 - tracked_reference(params, params.tewl_reference, tewl) / tewl, DEFECT_SMOOTHING)
 
 
 def lipid_dose(params: SkinParams, secreted, sc_layers, bin_age_mid_h):
@@ -235,8 +248,7 @@ def basal_cytokine_excess(params: SkinParams, basal_cytokine):
     vanish at the reference (0 at homeostasis). Shape of ``basal_cytokine``. Read by the
     dermis (:func:`dermis_targets`) and the basal keratinocytes (:func:`mitogen_target`).
     """
-    return jnp.maximum(smooth_relu(basal_cytokine - params.cytokine_basal_reference, DERMIS_SMOOTHING)
-                       - DERMIS_SMOOTHING * jnp.log(2.0), 0.0)
+    return vanishing_relu(basal_cytokine - params.cytokine_basal_reference, DERMIS_SMOOTHING)
 
 
 def dermis_targets(params: SkinParams, cytokine_excess):
@@ -269,8 +281,7 @@ def relaxation_step(x, target, tau, dt):
     Any ``dt >= 0`` (``dt = 0``: both are ``x``); shapes broadcast.
     """
     r = dt / tau
-    phi = jnp.where(r > 1e-12, -jnp.expm1(-r) / jnp.where(r > 1e-12, r, 1.0), 1.0)
-    return target + (x - target) * jnp.exp(-r), target + (x - target) * phi
+    return target + (x - target) * jnp.exp(-r), target + (x - target) * mean_decay_factor(r)
 
 
 def cascade_step(f, g, target, tau_f, tau_g, dt):

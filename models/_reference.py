@@ -66,10 +66,10 @@ from sim import BoundaryCondition, TimeGrid, depth_operator
 from models._events import apply_event
 from models._grid import ModelGrid
 from models._laws import (
-    calcium_gradient_loss, water_loss_defect, barrier_tewl, basal_cytokine_excess, calcium_retention_rate, calcium_top,
-    calcium_washout_coefficient, chain_speed, cohesion_loss_rate, dermis_targets,
-    desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, mitogen_target, proliferation,
-    sc_production, secretion_drive, store_release_rate, upper_ve_weights, ve_depth_um,
+    barrier_tewl, basal_cytokine_excess, calcium_gradient_loss, calcium_retention_rate, calcium_top,
+    calcium_washout_coefficient, chain_speed, cohesion_loss_rate, dermis_targets, desquamation_rate, layers_above,
+    lipid_dose, lipid_processing_profile, mitogen_target, proliferation, sc_production, secretion_drive,
+    store_release_rate, upper_ve_weights, ve_depth_um, water_loss_defect,
 )
 from models._params import SkinParams
 from models._readouts import Diagnostics, diagnostics

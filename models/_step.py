@@ -32,8 +32,8 @@ so every sub-step is unconditionally stable and positivity preserving):
    mean of the basal activation), solved exactly (Erlang kernels), its stage transit
    ``tau / alpha`` shortened while the barrier is open (``alpha = 1 + s_d v``, ``v`` its
    step mean); the outflow is born into SC bin 0; lateral spreading by backward Euler;
-   dermis (fibroblast activation, growth factor, erythema): exact linear relaxations;
-   the dermal surface by backward Euler;
+9. dermis: fibroblast activation -> growth factor (one exact two-stage cascade) and
+   erythema (exact relaxation); the dermal surface by backward Euler;
 10. age-bin shift when the step ends on a bin boundary (exact characteristics), applied
    by the caller (:func:`models.shift_bins`).
 """
@@ -44,25 +44,20 @@ from functools import lru_cache
 
 import jax.numpy as jnp
 
-from sim import BoundaryCondition, LateralGrid, depth_diffusion_step, implicit_diffusion_step, lateral_diffusion_step
+from sim import (BoundaryCondition, LateralGrid, depth_diffusion_step, depth_steady_state, implicit_diffusion_step,
+                 lateral_diffusion_step)
 from sim import make_sparse_cond
 from models._grid import ModelGrid
 from models._laws import (
-    calcium_gradient_loss, water_loss_defect, barrier_tewl, basal_cytokine_excess, calcium_retention_rate, calcium_top,
-    calcium_washout_coefficient, chain_speed, cohesion_loss_rate, dermis_targets,
-    desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, mitogen_target, proliferation,
-    cascade_step, proliferative_response_step, relaxation_step, remodelling_diffusivity, secretion_drive, store_release_rate, upper_ve_weights,
-    ve_depth_um,
+    barrier_tewl, basal_cytokine_excess, calcium_gradient_loss, calcium_retention_rate, calcium_top,
+    calcium_washout_coefficient, cascade_step, chain_speed, cohesion_loss_rate, dermis_targets, desquamation_rate,
+    layers_above, lipid_dose, lipid_processing_profile, mean_decay_factor, mitogen_target, proliferation,
+    proliferative_response_step, relaxation_step, remodelling_diffusivity, secretion_drive, store_release_rate,
+    upper_ve_weights, ve_depth_um, water_loss_defect,
 )
 from models._params import SkinParams
 from models._state import SkinState
 from models._substeps import erlang_chain_step, exact_store_release
-
-
-COLUMN = LateralGrid("column")
-
-STEADY_SOLVE_HOURS = 1e9
-"""Step length of the backward-Euler solve that gives a steady state ``(k - L)^{-1} q``."""
 
 
 @lru_cache(maxsize=None)
@@ -112,26 +107,24 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     # release entering as phi dt q, as before, biased that state low by up to phi where
     # clearance competes with decay: ~5 % at dt = 1 h; docs/numerics.md.)
     kdt = params.cytokine_decay_per_hour * dt
-    phi = jnp.where(kdt > 1e-12, -jnp.expm1(-kdt) / jnp.where(kdt > 1e-12, kdt, 1.0), 1.0)
+    phi = mean_decay_factor(kdt)
     release = released[..., None] * upper  # amount released over the step (= q dt)
 
     # 4. signals: implicit diffusion in normalised depth x lateral
     H = ve_depth_um(params, state.ve_cells)
-    cytokine_ops = dict(
-        lateral=lat, depth=depth,
-        D_z=params.cytokine_diffusivity_um2_per_hour / H**2, D_x=params.cytokine_diffusivity_um2_per_hour,
-        bottom=BoundaryCondition("robin", 0.0, params.cytokine_clearance_um_per_hour / H),
-        top=BoundaryCondition("neumann", 0.0))
+    D_c = params.cytokine_diffusivity_um2_per_hour
+    clearance = BoundaryCondition("robin", 0.0, params.cytokine_clearance_um_per_hour / H)
+    no_flux = BoundaryCondition("neumann", 0.0)
     # w = (k - L)^{-1} q dt, the steady state of the step's release rate times dt, with the
     # depth operator only: the release has one depth profile (the upper-VE weights) and
     # the operator one depth scale (the lateral-mean H), so w is one column's tridiagonal
     # solve times each column's release; it neglects the lateral diffusion of the release
     # within this small correction (exact for a laterally uniform release)
-    unit = implicit_diffusion_step(jnp.zeros_like(upper), STEADY_SOLVE_HOURS, decay=params.cytokine_decay_per_hour,
-                                   source=upper, **dict(cytokine_ops, lateral=COLUMN))
+    unit = depth_steady_state(depth, D_c / H**2, params.cytokine_decay_per_hour, upper, clearance, no_flux)
     w = released[..., None] * unit
     c_start = state.cytokine * jnp.exp(-kdt) + release - params.cytokine_decay_per_hour * (1.0 - phi) * w
-    c_new = implicit_diffusion_step(c_start, dt, **cytokine_ops)
+    c_new = implicit_diffusion_step(c_start, dt, lateral=lat, depth=depth, D_z=D_c / H**2, D_x=D_c,
+                                    bottom=clearance, top=no_flux)
     # calcium: retention toward the ceiling (rising toward the top as xi^4), Dirichlet at the
     # basal membrane, washout through the top face at a velocity set by each column's
     # water flux (Robin, per column), then lateral spreading (split, backward Euler)

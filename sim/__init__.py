@@ -28,7 +28,8 @@ parameters without it.
 
 from sim._grids import LATERAL_KINDS, DepthGrid, LateralGrid
 from sim._diffusion import (
-    BC_KINDS, BoundaryCondition, depth_diffusion_step, depth_operator, implicit_diffusion_step, lateral_diffusion_step,
+    BC_KINDS, BoundaryCondition, depth_diffusion_step, depth_operator, depth_steady_state, implicit_diffusion_step,
+    lateral_diffusion_step,
 )
 from sim._timegrid import TimeGrid, make_time_grid, pad_time_grid, pad_time_grids
 from sim._driver import make_sparse_cond, trajectory
@@ -42,6 +43,7 @@ __all__ = [
     "implicit_diffusion_step",
     "lateral_diffusion_step",
     "depth_operator",
+    "depth_steady_state",
     "depth_diffusion_step",
     "TimeGrid",
     "make_time_grid",

@@ -85,6 +85,18 @@ def depth_operator(depth: DepthGrid, D, decay, bottom: BoundaryCondition, top: B
     return lower, diag, upper, b
 
 
+def depth_steady_state(depth: DepthGrid, D, decay, source, bottom: BoundaryCondition, top: BoundaryCondition):
+    """Steady state in depth: ``u`` with ``L u + b + q = 0`` for the operator of :func:`depth_operator`.
+
+    ``source`` ``q``: shape ``(nz,)``. One tridiagonal solve of ``-L u = q + b``; exact for
+    the semi-discretisation (the limit of :func:`depth_diffusion_step` as ``dt -> inf``).
+    ``decay`` > 0 or a Dirichlet/Robin face is needed for ``L`` to be invertible.
+    """
+    lower, diag, upper, b = depth_operator(depth, D, decay, bottom, top)
+    rhs = jnp.broadcast_to(source, (depth.nz,)) + b
+    return linalg.tridiagonal_solve(-lower, -diag, -upper, rhs[:, None])[:, 0]
+
+
 def implicit_diffusion_step(
     u,
     dt,

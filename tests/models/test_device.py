@@ -17,15 +17,14 @@ import pytest
 
 from sim import LateralGrid, make_time_grid
 from models import (
-    EVENT_NONE, EVENT_SESSION, PASS_GROUPS, ModelGrid, apply_event_recorded, apply_session, crystal_speed_m_s,
-    make_device_params, make_params, make_schedule, make_session_settings, simulate, suction, surface_um, topography,
+    EVENT_NONE, EVENT_SESSION, HARDWARE_KEYS, PASS_GROUPS, ModelGrid, apply_event_recorded, apply_session, crystal_speed_m_s,
+    make_device_params, make_params, make_schedule, make_session_settings, nozzle_air_speed_m_s, simulate, suction,
+    surface_um, topography, vacuum_expansion_factor,
 )
-from models._device import nozzle_air_speed_m_s, vacuum_expansion_factor
 from experiments.config import load_device, load_run_config
 from experiments._homeostasis import homeostatic_state
 
 _apply = jax.jit(apply_session, static_argnums=(4,))
-HARDWARE_KEYS = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um", "nozzle_diameter_mm"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,7 +64,7 @@ def transect(column, skin):
 
 
 def hardware(name, **change):
-    hw = load_device(name).model_dump(include=HARDWARE_KEYS)
+    hw = load_device(name).model_dump(include=set(HARDWARE_KEYS))
     hw.update(change)
     return hw
 

@@ -8,7 +8,9 @@
 * zero-flux (Neumann 0) faces and no decay/source conserve the total to round-off;
 * positivity (backward Euler with these operators is an M-matrix inverse);
 * translation invariance on the periodic lateral grid (rolling in, rolling out);
-* ``dt = 0`` is the identity.
+* ``dt = 0`` is the identity;
+* the steady state ``depth_steady_state`` solves ``L u + b + q = 0`` and is the fixed
+  point of the backward-Euler step.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import jax
 import jax.numpy as jnp
 
 from sim import (
-    BoundaryCondition, DepthGrid, LateralGrid, depth_diffusion_step, implicit_diffusion_step, lateral_diffusion_step,
+    BoundaryCondition, DepthGrid, LateralGrid, depth_diffusion_step, depth_operator, depth_steady_state,
+    implicit_diffusion_step, lateral_diffusion_step,
 )
 
 DEPTH = DepthGrid(10, 50.0)
@@ -239,3 +242,14 @@ def test_per_column_coefficients_on_both_faces(kind):
                                       bottom=BoundaryCondition("robin", 1.0, coeff_b.reshape(-1)[i]),
                                       top=BoundaryCondition("robin", 0.5, coeff_t.reshape(-1)[i]))
         np.testing.assert_allclose(np.asarray(flat_out[i]), np.asarray(col), rtol=1e-12, atol=1e-13)
+
+
+def test_steady_state_solves_the_operator_and_is_the_fixed_point_of_a_step():
+    u = depth_steady_state(DEPTH, 40.0, DECAY, SOURCE, BOTTOM, TOP)
+    lower, diag, upper, b = depth_operator(DEPTH, 40.0, DECAY, BOTTOM, TOP)
+    Lu = diag * u + lower * jnp.roll(u, 1) + upper * jnp.roll(u, -1)  # lower[0] = upper[-1] = 0
+    residual = Lu + b + SOURCE
+    assert float(jnp.max(jnp.abs(residual))) < 1e-12 * float(jnp.max(jnp.abs(SOURCE + b)))
+    for dt in (0.5, 7.0):
+        after = fused(u, dt, LateralGrid("column"))
+        np.testing.assert_allclose(np.asarray(after), np.asarray(u), rtol=1e-12, atol=0)

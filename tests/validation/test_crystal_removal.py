@@ -29,22 +29,13 @@ import jax
 import pytest
 
 from sim import LateralGrid
-from models import ModelGrid, apply_session, make_device_params, make_params, make_session_settings
+from models import HARDWARE_KEYS, ModelGrid, apply_session, make_device_params, make_params, make_session_settings
 from experiments.config import load_device, load_run_config
 from experiments._homeostasis import homeostatic_state
 
-HW = {"kind", "tip_diameter_mm", "aperture_diameter_mm", "grit_um", "crystal_size_um", "nozzle_diameter_mm"}
 _apply = jax.jit(apply_session, static_argnums=(4,))
 MODERATE = {"vacuum_kpa": 30.0, "passes": 2, "speed_mm_s": 20.0, "crystal_flow_g_min": 20.0, "air_flow_l_min": 20.0,
             "mode": "moving"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _private_spin_up_cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EPITURN_CACHE", str(tmp_path_factory.getbasetemp() / "epiturn-cache-crystal"))
-    yield
-    mp.undo()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +43,7 @@ def removal():
     values = load_run_config({"skin": "young_face"}).skin
     grid = ModelGrid(lateral=LateralGrid("column"), nz=12, n_stages=8, bin_width_h=24.0, n_bins=60)
     state, params, _ = homeostatic_state(values, make_params(values, grid, 0), grid, 0, 1.0)
-    dev = make_device_params(load_device("crystal_al2o3").model_dump(include=HW), values)
+    dev = make_device_params(load_device("crystal_al2o3").model_dump(include=set(HARDWARE_KEYS)), values)
 
     def removed_layers(**change):
         row = {**MODERATE, **change}
