@@ -3,6 +3,9 @@
 * :func:`summary_outcomes` -- a run, or every scenario of a sweep, reduced to scalars
   (peaks, time integrals, the run's course outcomes of docs/outcomes.md);
   :func:`outcome_table` the same for several datasets along ``config``.
+* :func:`decide` -- the best setting of a sweep or comparison whose barrier heals between
+  sessions with no injury and petechiae risk below a limit (:class:`DecisionRule`,
+  :class:`Decision`).
 * :func:`compare_configs` -- several run configs run side by side: their outcome table
   and their settings (:class:`CompareResult`).
 * Figures (matplotlib; PNG and SVG; axes labelled with units), :func:`plot_result`
@@ -32,6 +35,7 @@
   writes the Markdown and the self-contained HTML report with the figures.
 """
 
+from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting
 from ._compare import CompareResult, SettingsRow, compare_configs, settings_rows
 from ._compare_figures import plot_compare
 from ._heatmap import DEFAULT_HEATMAPS, plot_heatmaps
@@ -48,6 +52,7 @@ from ._validation_report import (ValidationReportFiles, validation_cells, valida
                                  validation_summary, write_validation_report)
 
 __all__ = [
+    "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting",
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
     "compare_configs", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
     "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
