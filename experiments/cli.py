@@ -216,6 +216,8 @@ def compare(
         if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
             raise
         fail(f"compare stopped: {message(exc)}", EXIT_FAILED)
+    from experiments.report import outcome_rows
+
     table = Table(title="Outcomes side by side")
     table.add_column("", no_wrap=True, style="bold")
     table.add_column("units", no_wrap=True)
@@ -225,10 +227,16 @@ def compare(
     for key in keys:
         table.add_row(key, "", *[row.get(key, "–") for row in result.settings])
     table.add_section()
-    for name, var in result.table.data_vars.items():
-        values = [float(v) for v in var.values]
-        table.add_row(name, var.attrs.get("units", ""), *[f"{v:.4g}" if v == v else "–" for v in values])
-    Console(width=max(Console().width, 60 + 14 * len(result.names))).print(table)
+    rows, row_notes = outcome_rows(result)
+    for row in rows:
+        style = "bold red" if row.name == "verdict" and any(v.startswith("UNSAFE") for v in row.values) else None
+        table.add_row(row.name, row.units, *row.values, style=style)
+    Console(width=max(Console().width, 60 + 16 * len(result.names))).print(table)
+    if result.decision is not None:
+        typer.echo(result.decision.summary())
+        (outdir / "decision.json").write_text(result.decision.to_json() + "\n", encoding="utf-8")
+    for note in row_notes:
+        typer.echo(f"note: {note}")
     files, notes = plot_compare(result.datasets, result.names, outdir)
     for note in notes:
         typer.echo(f"note: {note}")

@@ -36,8 +36,9 @@
 """
 
 from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting
-from ._compare import CompareResult, SettingsRow, compare_configs, settings_rows
+from ._compare import CompareResult, OutcomeRow, SettingsRow, compare_configs, compare_decision, outcome_rows, settings_rows
 from ._compare_figures import plot_compare
+from ._numbers import format_number, unit_for_people
 from ._heatmap import DEFAULT_HEATMAPS, plot_heatmaps
 from ._plot_result import KINDS, plot_result
 from ._profiles import plot_profiles
@@ -54,7 +55,7 @@ from ._validation_report import (ValidationReportFiles, validation_cells, valida
 __all__ = [
     "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting",
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
-    "compare_configs", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
+    "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "format_number", "unit_for_people", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
     "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
     "settings_rows", "smoothness_gain", "summary_outcomes",
     "Panel", "ValidationReportFiles", "plot_barrier_disruption_checks", "plot_checks", "plot_homeostasis_checks",

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
+import numpy as np
 import xarray as xr
 
 from experiments.errors import InputError
@@ -20,7 +21,7 @@ from models import SESSION_SETTINGS
 
 from ._summaries import outcome_table
 
-__all__ = ["compare_configs", "CompareResult", "SettingsRow", "settings_rows"]
+__all__ = ["compare_configs", "compare_decision", "CompareResult", "OutcomeRow", "SettingsRow", "outcome_rows", "settings_rows"]
 
 NOT_SET = "–"  # a setting that does not apply to the config (no device, other device kind)
 
@@ -35,13 +36,18 @@ class SettingsRow(NamedTuple):
 
 
 class CompareResult(NamedTuple):
-    """The outcome table (``config`` dimension), the run datasets, their files and settings."""
+    """The outcome table (``config`` dimension), the run datasets, their files and settings.
+
+    ``decision``: :func:`~experiments.report.decide` over the configs (each config one
+    setting), or None when no config has device sessions.
+    """
 
     names: list[str]
     table: xr.Dataset
     datasets: list[xr.Dataset]
     files: list[Path]
     settings_rows: list[SettingsRow]
+    decision: Any = None
 
     @property
     def settings(self) -> list[dict[str, str]]:
@@ -125,5 +131,81 @@ def compare_configs(configs: Sequence[Any], outdir: str | os.PathLike | None = N
         ds.attrs["title"] = f"epiturn run {name}"
         if outdir is not None:
             files.append(write_netcdf(ds, Path(outdir) / f"{name}.nc"))
-    return CompareResult(names, outcome_table(datasets, names), datasets, files, settings_rows(resolved))
+    table = outcome_table(datasets, names)
+    decision = compare_decision(datasets, names, table)
+    return CompareResult(names, table, datasets, files, settings_rows(resolved), decision)
 
+
+SESSION_VARIABLES = ("barrier_recovered", "barrier_recovery_hours", "injury_max_um", "petechiae_risk")
+
+
+def compare_decision(datasets: Sequence[xr.Dataset], names: Sequence[str], table: xr.Dataset, rule: Any = None):
+    """:func:`~experiments.report.decide` with each config one setting; None when no config has sessions.
+
+    The per-session outputs of the configs are stacked along ``config`` (a config with
+    fewer sessions is NaN after its last, which counts as neither a failure nor a
+    session); the objective comes from ``table`` (:func:`outcome_table`).
+    """
+    from ._decision import decide
+
+    with_sessions = [ds for ds in datasets if all(v in ds for v in SESSION_VARIABLES)]
+    if not with_sessions:
+        return None
+    parts = []
+    for ds in datasets:
+        if all(v in ds for v in SESSION_VARIABLES):
+            parts.append(ds[list(SESSION_VARIABLES)].drop_vars([c for c in ds.coords if c != "session"]))
+        else:  # an untreated config: no session, so nothing fails (and it smooths nothing)
+            parts.append(xr.Dataset({v: ("session", np.full(1, np.nan)) for v in SESSION_VARIABLES},
+                                    coords={"session": [1]}))
+    stacked = xr.concat(parts, dim="config", join="outer").assign_coords(config=("config", list(names)))
+    from ._decision import DEFAULT_RULE
+    return decide(stacked, rule or DEFAULT_RULE, outcomes=table)
+
+
+
+class OutcomeRow(NamedTuple):
+    """One printed row of a comparison: a name, its units for people, a formatted value per config."""
+
+    name: str
+    units: str
+    values: tuple[str, ...]
+
+
+def outcome_rows(result: CompareResult) -> tuple[list[OutcomeRow], list[str]]:
+    """The outcome rows of a comparison, each outcome once, formatted for people, and notes.
+
+    First the verdict of each config (from :attr:`CompareResult.decision`: ``safe``, or
+    what makes it unsafe: ``does not heal``, ``injures``, ``petechiae risk``; the best
+    safe config marked ``best``), then every outcome of the table in its order; a row
+    whose values equal an earlier row's in every config is left out with a note (e.g.
+    the end of the course is the end of the run when the follow-up is shorter than the
+    interval). Zeros that are round-off print as 0 (:func:`format_number`).
+    """
+    from ._numbers import format_number, unit_for_people
+
+    rows: list[OutcomeRow] = []
+    notes: list[str] = []
+    d = result.decision
+    if d is not None:
+        verdicts = []
+        for name in result.names:
+            row = d.table.sel(config=name)
+            why = [w for flag, w in (("heals", "does not heal"), ("injures", "injures"), ("petechiae", "petechiae risk"))
+                   if (float(row[flag]) < 0.5 if flag == "heals" else float(row[flag]) > 0.5)]
+            if float(row["safe"]) > 0.5:
+                verdicts.append("best safe" if d.best == {"config": name} else "safe")
+            else:
+                verdicts.append("UNSAFE: " + ", ".join(why) if why else "no objective value")
+        rows.append(OutcomeRow("verdict", "", tuple(verdicts)))
+    seen: dict[tuple, str] = {}
+    for name, var in result.table.data_vars.items():
+        raw = tuple(float(v) for v in var.values)
+        key = tuple(round(v, 9) if v == v else None for v in raw)
+        if key in seen and any(v is not None for v in key):
+            notes.append(f"{name} is the same as {seen[key]} for every config; printed once")
+            continue
+        seen[key] = str(name)
+        units = var.attrs.get("units", "")
+        rows.append(OutcomeRow(str(name), unit_for_people(units), tuple(format_number(v) for v in raw)))
+    return rows, notes

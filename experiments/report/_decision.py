@@ -211,6 +211,12 @@ def format_setting(setting: dict[str, Any]) -> str:
     for name, value in setting.items():
         v = _plain(value)
         text = f"{v:g}" if isinstance(v, float) else str(v)
+        if name == "config":  # a comparison: the config's name says it all
+            parts.append(text)
+            continue
+        if name == "level":
+            parts.append(f"dial level {text}")
+            continue
         for suffix, unit in (("_days", "d"), ("_kpa", "kPa"), ("_n", "N"), ("_mm_s", "mm/s"), ("_um", "µm"),
                              ("_g_min", "g/min"), ("_l_min", "L/min"), ("_s", "s")):
             if name.endswith(suffix):

@@ -10,6 +10,8 @@ A sweep file (YAML or a mapping; docs/sweeps.md)::
     replicates: 4                 # seeds base.seed + 0..3, or a list of seeds
     # samples: 64                 # lhs/sobol: number of samples; axes are {min, max[, log, integer]}
     # seed: 0                     # lhs/sobol: seed of the sampler
+    decision:                     # optional: what the best setting must satisfy (docs/sweeps.md)
+      max_petechiae_risk: 0.1     # experiments.report.DecisionRule; it does not change the results
 
 Layout of the result: in ``grid`` mode every axis is a dimension (named after the last
 part of its path, e.g. ``interval_days``) with its values as coordinate; in ``zip``,
@@ -42,7 +44,7 @@ from experiments._run import RunPlan, plan_run
 __all__ = ["Axis", "MODES", "SweepPlan", "load_sweep"]
 
 MODES = ("grid", "zip", "lhs", "sobol")
-SWEEP_KEYS = ("base", "axes", "mode", "samples", "seed", "replicates", "name", "description")
+SWEEP_KEYS = ("base", "axes", "mode", "samples", "seed", "replicates", "name", "description", "decision")
 RESERVED_DIMS = ("time", "x", "y", "z", "session", "event", "scenario", "replicate", "batch")
 
 
@@ -318,6 +320,10 @@ def load_sweep(source: Any) -> SweepPlan:
     for key in data:
         if key not in SWEEP_KEYS:
             raise _bad(str(key), key, "is not a known key of a sweep file", ", ".join(SWEEP_KEYS), file)
+    if "decision" in data:  # validated here, so a bad rule fails before any compute
+        from experiments.report._decision import DecisionRule
+
+        DecisionRule.from_mapping(data["decision"])
     mode = data.get("mode", "grid")
     if mode not in MODES:
         raise _bad("mode", mode, "is not a sweep mode", ", ".join(MODES), file)

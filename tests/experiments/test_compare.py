@@ -149,7 +149,8 @@ def test_compare_cli_prints_the_table_and_writes_figures(configs, tmp_path):
     result = runner.invoke(app, ["compare", *map(str, paths), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "untreated" in text and "stripped" in text and "tewl_peak_ratio" in text and "g m-2 h-1" in text
+    assert "untreated" in text and "stripped" in text and "tewl_peak_ratio" in text and "g/m²/h" in text
+    assert "e-1" not in text  # round-off zeros (an untreated run's erythema, ~1e-13) print as 0
     for stem in ("compare_timecourse",):
         assert (out / f"{stem}.png").exists() and (out / f"{stem}.svg").exists()
     bad = tmp_path / "bad.yaml"
@@ -158,3 +159,22 @@ def test_compare_cli_prints_the_table_and_writes_figures(configs, tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     err = result.stderr.strip()
     assert "\n" not in err and "grid.n" in err and "bad.yaml" in err
+
+
+def test_compare_flags_the_injuring_config_and_never_calls_it_best(compared):
+    """The coarse 60 kPa x 8 passes course wounds the epidermis: flagged, not best; the untreated runs are safe."""
+    from experiments.report import outcome_rows
+
+    d = compared.decision
+    assert d is not None and d.setting_dims == ("config",)
+    assert bool(d.mask("injures").sel(config="course"))
+    assert not bool(d.mask("safe").sel(config="course"))
+    assert d.best != {"config": "course"} and d.runner_up != {"config": "course"}
+    rows, notes = outcome_rows(compared)
+    verdict = dict(zip(compared.names, rows[0].values))
+    assert rows[0].name == "verdict" and verdict["course"].startswith("UNSAFE") and "injures" in verdict["course"]
+    assert not verdict["untreated"].startswith("UNSAFE")
+    names = [r.name for r in rows]
+    assert len(names) == len(set(names))  # each outcome once
+    for row in rows:  # numbers for people: no scientific notation for round-off zeros
+        assert not any("e-1" in v for v in row.values), row
