@@ -5,7 +5,8 @@ Every run starts from the untreated steady state of its skin profile on its grid
 year of simulated time, so its result is stored under the cache folder
 (``$EPITURN_CACHE``, default ``~/.cache/epiturn``), keyed by a hash of the skin
 parameter values, the grid, the seed, the package version and the source of the
-numerical code (so an edited model never reuses a stale state).
+numerical code (so an edited model never reuses a stale state). A spin-up and the first
+load of a cached state are announced to whoever listens (:mod:`experiments._activity`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from models import ModelGrid, SkinParams, SkinState, initial_state, spin_up
+from experiments._activity import say, step
+from experiments._cache import cache_root
 from experiments._provenance import package_version
 from experiments.errors import SimulationError
 
@@ -45,7 +47,7 @@ def _code_hash() -> str:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("EPITURN_CACHE", Path.home() / ".cache" / "epiturn")) / "homeostasis"
+    return cache_root() / "homeostasis"
 
 
 def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
@@ -60,13 +62,23 @@ def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
 
 _REFS = ("tewl_reference", "calcium_top_reference", "cytokine_basal_reference")  # set by the spin-up
 _LOADED: dict[str, tuple] = {}  # cache file -> (state, refs, drift): each file is read once per process
+_WRITTEN: set[str] = set()  # cache files this process wrote (reading them back is not news)
+
+
+def _on_grid(grid: ModelGrid) -> str:
+    """``"a single column"``, ``"a 1-D transect of 256 columns"``, ``"a 2-D patch of 64 x 64 columns"``."""
+    lat = grid.lateral
+    if lat.kind == "column":
+        return "a single column"
+    return f"a 1-D transect of {lat.n} columns" if lat.kind == "1d" else f"a 2-D patch of {lat.n} x {lat.n} columns"
 
 
 def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int, dt_h: float,
-                      use_cache: bool = True) -> tuple[SkinState, SkinParams, dict]:
+                      use_cache: bool = True, name: str | None = None) -> tuple[SkinState, SkinParams, dict]:
     """Return ``(state0, params_with_references, info)`` for a profile on a grid.
 
-    ``info`` has ``cached`` (bool), ``drift`` and ``key``. Raises when
+    ``name``: the profile's name, for the progress lines. ``info`` has ``cached``
+    (bool), ``drift`` and ``key``. Raises when
     the spin-up has not converged (drift above :data:`MAX_DRIFT`): a
     :class:`experiments.errors.SimulationError` (a ``RuntimeError``).
     """
@@ -81,14 +93,21 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
     if use_cache and path.exists():
         try:
             data = np.load(path)
-            state = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(data[f"s{i}"]) for i in range(len(leaves))])
-            refs = tuple(jnp.asarray(data[r]) for r in _REFS)
+            state = jax.tree_util.tree_unflatten(treedef, [jax.device_put(data[f"s{i}"]) for i in range(len(leaves))])
+            refs = tuple(jax.device_put(data[r]) for r in _REFS)  # device_put: no program to compile
             params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
             _LOADED[str(path)] = (state, refs, float(data["drift"]))
-            return state, params, {"cached": True, "drift": float(data["drift"]), "key": key}
         except Exception:  # a damaged cache file is recomputed, never trusted
             path.unlink(missing_ok=True)
-    state, params, drift = spin_up(params, grid, dt_h)
+        else:
+            if str(path) not in _WRITTEN:
+                say(f"homeostasis of {name or 'the profile'} on {_on_grid(grid)}: read from the cache ({path})")
+            return state, params, {"cached": True, "drift": _LOADED[str(path)][2], "key": key}
+    what = f"homeostasis of {name or 'the profile'} on {_on_grid(grid)}"
+    kept = "; kept in the cache for the next runs" if use_cache else ""
+    with step(f"spinning up the {what} (a simulated year{kept})", f"spun up the {what}") as done:
+        state, params, drift = spin_up(params, grid, dt_h)
+        done.done += f" (drift {drift:.2g})"
     if not drift <= MAX_DRIFT:
         raise SimulationError(f"spin-up did not converge: drift {drift:.3g} > {MAX_DRIFT:g}")
     if use_cache:
@@ -98,4 +117,5 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
         np.savez(tmp, drift=drift, **arrays)
         tmp.replace(path)
+        _WRITTEN.add(str(path))
     return state, params, {"cached": False, "drift": drift, "key": key}

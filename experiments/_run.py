@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
+import jax
 import numpy as np
 import xarray as xr
 
@@ -25,8 +26,9 @@ from models import (Diagnostics, EVENT_SESSION, EVENT_STRIP, HARDWARE_KEYS, READ
                     make_device_params, make_params, make_schedule, outcomes, simulate, status_message)
 from experiments.config import ResolvedRunConfig, load_run_config
 from experiments.errors import SimulationError
+from experiments._activity import reporting, step
 from experiments._homeostasis import homeostatic_state
-from experiments._jaxconfig import enable_x64
+from experiments._jaxconfig import compile_counts, configure_jax
 from experiments._outputs import OUTPUTS, COLUMN_NAN, NO_COURSE_NAN, annotate, dims_on, fixed_comments, is_nan_by_definition, run_outputs
 from experiments._provenance import provenance_attrs
 
@@ -197,7 +199,8 @@ def prepare(resolved: ResolvedRunConfig, n_steps: int | None = None, n_events: i
     plan = plan_run(resolved) if plan is None else plan
     grid, events, tgrid = plan.grid, plan.events, plan.tgrid
     params = make_params(resolved.skin, grid, resolved.seed)
-    state0, params, info = homeostatic_state(resolved.skin, params, grid, resolved.seed, resolved.grid.dt_hours)
+    state0, params, info = homeostatic_state(resolved.skin, params, grid, resolved.seed, resolved.grid.dt_hours,
+                                             name=resolved.skin_name)
     if n_steps is not None:
         tgrid = pad_time_grid(tgrid, n_steps)
     schedule = make_schedule(tgrid, events.kinds, events.strip_fraction, n_events,
@@ -431,21 +434,41 @@ def label_outputs(resolved: ResolvedRunConfig, prep: Prepared, out0, outs, *, st
                     scenario=scenario, status=status, check=check, provenance=provenance)
 
 
-def run_config(resolved: ResolvedRunConfig) -> xr.Dataset:
-    """Run one resolved scenario and return its finished dataset."""
-    enable_x64()
-    prep = prepare(resolved)
-    result = simulate(prep.state0, prep.params, prep.schedule, prep.grid, bool(resolved.save.profiles))
-    _, out0, outs = result
-    return label_outputs(resolved, prep, out0, outs, status=result.status, scenario=f"config {resolved.hash[:12]}")
+def _compiled_simulation(prep: Prepared, profiles: bool):
+    """``models.simulate`` compiled for this scenario's shapes (once per process and grid;
+    loaded from the persistent compilation cache when an earlier process compiled it)."""
+    before = compile_counts()
+    with step("compiling the simulation for this grid", "compiled the simulation") as done:
+        compiled = simulate.lower(prep.state0, prep.params, prep.schedule, prep.grid, profiles).compile()
+        counts = compile_counts() - before
+        if counts.programs == 0:
+            done.done = "reused the simulation compiled earlier in this process"
+        elif counts.compiled == 0:
+            done.done = "loaded the compiled simulation from the compilation cache"
+    return compiled
 
 
-def run(config, overrides: Sequence[str] = ()) -> xr.Dataset:
+def run_config(resolved: ResolvedRunConfig, progress=None) -> xr.Dataset:
+    """Run one resolved scenario and return its finished dataset (``progress``: as :func:`run`)."""
+    configure_jax()
+    with reporting(progress):
+        prep = prepare(resolved)
+        compiled = _compiled_simulation(prep, bool(resolved.save.profiles))
+        with step(f"simulating {resolved.duration_days:g} days ({prep.tgrid.n_steps} time steps)", "simulated"):
+            result = jax.block_until_ready(compiled(prep.state0, prep.params, prep.schedule))
+        _, out0, outs = result
+        return label_outputs(resolved, prep, out0, outs, status=result.status, scenario=f"config {resolved.hash[:12]}")
+
+
+def run(config, overrides: Sequence[str] = (), *, progress=None) -> xr.Dataset:
     """Run one scenario. ``config``: a path, a mapping or a (resolved) config object.
 
     ``overrides``: ``dotted.path=value`` strings (as ``epiturn run --set``). Returns the
     labelled dataset (docs/interface.md); raises :class:`experiments.errors.SimulationError`
-    when the run produced non-finite values.
+    when the run produced non-finite values. ``progress``: what it is doing while it works
+    (spin-up, compilation, simulation, each with its time): ``True`` prints lines on
+    stderr, a callable receives each line, ``None``/``False`` (the default) is quiet.
     """
-    enable_x64()
-    return run_config(load_run_config(config, overrides))
+    configure_jax()
+    resolved = load_run_config(config, overrides)
+    return run_config(resolved, progress)

@@ -5,7 +5,14 @@ cannot be used) ends the command with one line ``error: ...`` on stderr and exit
 never a traceback; a computation that fails (:class:`experiments.errors.SimulationError`)
 ends it with one line and exit code 1. The library's errors name the keyword argument at
 fault (``parameter``); :data:`FLAGS` translates it into this command line's flag
-(:func:`experiments.errors.for_command_line`). ``main`` sets 64-bit floats for the process.
+(:func:`experiments.errors.for_command_line`).
+
+Imports are light at the top (typer and the error classes only): ``epiturn --help``,
+``epiturn COMMAND --help`` and ``epiturn --version`` answer without importing JAX, the
+models or xarray. Each command imports what it needs in its body, and a command that
+computes calls :func:`experiments._jaxconfig.configure_jax` (64-bit floats, the
+persistent compilation cache) before it does. ``run``, ``sweep`` and ``compare`` say on
+stderr what they are doing while they work (:mod:`experiments._activity`).
 """
 
 from __future__ import annotations
@@ -16,11 +23,10 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 import typer
-import yaml
 
-from experiments.config import ConfigError, list_devices, load_device, load_run_config
 from experiments.errors import EpiturnError, SimulationError, for_command_line
-from experiments._jaxconfig import enable_x64
+from experiments._activity import reporting
+from experiments._jaxconfig import configure_jax
 
 __all__ = ["FLAGS", "app", "main"]
 
@@ -47,6 +53,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from experiments._provenance import package_version
+
+        typer.echo(f"epiturn {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _program(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version (epiturn X.Y.Z) and exit."),
+) -> None:
+    """Simulate epidermal renewal and its response to microdermabrasion."""
+
+
 config_app = typer.Typer(help="Inspect and validate run configs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
@@ -74,7 +98,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except SimulationError as exc:
             fail(message(exc), EXIT_FAILED)
-        except (EpiturnError, ConfigError) as exc:
+        except EpiturnError as exc:  # bad input (a ConfigError among them)
             fail(message(exc))
         except FileNotFoundError as exc:
             fail(f"{exc.filename or exc}: file not found")
@@ -93,15 +117,19 @@ def run(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="NetCDF file to write (default results/<config stem>.nc)."),
     set_: List[str] = typer.Option([], "--set", help=SET_HELP),
 ) -> None:
-    """Simulate one scenario and write the result as NetCDF."""
+    """Simulate one scenario and write the result as NetCDF (what it is doing: on stderr)."""
     import experiments
     from experiments import storage
+    from experiments.config import load_run_config
 
+    configure_jax()
     resolved = load_run_config(config, set_)
     out = output if output is not None else Path("results") / f"{config.stem}.nc"
-    dataset = experiments.run(resolved)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    storage.write_netcdf(dataset, out)
+    with reporting(True) as say:  # experiments.run tells it what it is doing
+        dataset = experiments.run(resolved)
+        say(f"writing {out}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        storage.write_netcdf(dataset, out)
     typer.echo(f"wrote {out}")
 
 
@@ -112,6 +140,10 @@ def config_check(
     set_: List[str] = typer.Option([], "--set", help=SET_HELP),
 ) -> None:
     """Validate a run config and print it fully resolved (YAML) with its hash."""
+    import yaml
+
+    from experiments.config import load_run_config
+
     resolved = load_run_config(config, set_)
     typer.echo(yaml.safe_dump(resolved.to_dict(), sort_keys=False, allow_unicode=True, width=100).rstrip())
     typer.echo(f"# config_hash: {resolved.hash}")
@@ -123,6 +155,8 @@ def devices() -> None:
     """List the device catalogue (configs/devices)."""
     from rich.console import Console
     from rich.table import Table
+
+    from experiments.config import list_devices, load_device
 
     table = Table(title="Device catalogue")
     table.add_column("name", no_wrap=True, style="bold")
@@ -167,6 +201,7 @@ def sweep(
     """Run a parameter sweep into one Zarr store, batch by batch (resumable)."""
     from experiments.sweep import SweepReport, load_sweep, run_sweep
 
+    configure_jax()
     if cluster is not None and scheduler is not None:
         fail(f"--cluster: {cluster!r} is given together with --scheduler; allowed: one of --cluster local:N or --scheduler ADDRESS")
     plan = load_sweep(sweep_file)
@@ -209,9 +244,11 @@ def compare(
 
     from experiments.report import compare_configs, plot_compare
 
+    configure_jax()
     outdir = output if output is not None else Path("results") / "compare"
     try:
-        result = compare_configs(configs, outdir, set_)
+        with reporting(True):
+            result = compare_configs(configs, outdir, set_)
     except RuntimeError as exc:  # the model failed (non-finite values, spin-up): not bad input
         if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
             raise
@@ -257,6 +294,7 @@ def plot(
     from experiments.report import plot_result
     from experiments.storage import open_result
 
+    configure_jax()
     dataset = open_result(result)
     outdir = output if output is not None else result.with_name(result.stem + "_figures")
     try:
@@ -290,6 +328,7 @@ def validate(
     from experiments import validation
     from experiments.report import validation_cells
 
+    configure_jax()
     if update_docs and configs:
         fail(f"--update-docs: given with CONFIG {', '.join(map(str, configs))}; allowed: no CONFIG "
              "(the docs table is the one of every config in configs/validation)")
@@ -323,8 +362,7 @@ def validate(
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point of the ``epiturn`` console script (64-bit floats for the whole process)."""
-    enable_x64()
+    """Entry point of the ``epiturn`` console script (imports nothing heavy before a command runs)."""
     app(args=argv if argv is not None else sys.argv[1:], prog_name="epiturn")
 
 

@@ -1,9 +1,10 @@
 """A block of a sweep, the unit of work: one batch of scenarios, one chunk of the store.
 
 :func:`run_block` runs on this process or on a Dask worker (a process of its own, so it
-sets 64-bit floats itself): the scenarios' batched run (:func:`run_scenarios`), each
-finished like a single run (no provenance per scenario, no error on non-finite values:
-those are recorded in ``all_finite``), laid out on the sweep's template.
+sets 64-bit floats and the compilation cache itself, :func:`configure_jax`): the
+scenarios' batched run (:func:`run_scenarios`), each finished like a single run (no
+provenance per scenario, no error on non-finite values: those are recorded in
+``all_finite``), laid out on the sweep's template.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from experiments.config import ResolvedRunConfig
-from experiments._jaxconfig import enable_x64
+from experiments._jaxconfig import configure_jax
 from experiments._run import RunPlan, first_nonfinite
 from experiments.sweep._batch import run_scenarios
 from experiments.sweep._layout import Template, lay_out
@@ -51,7 +52,7 @@ class BlockResult:
 
 def run_block(task: BlockTask) -> BlockResult:
     """Run one block and lay its outputs out for storage."""
-    enable_x64()
+    configure_jax()
     start = time.perf_counter()
     datasets = run_scenarios(task.scenarios, task.batch_size, task.lengths, plans=task.plans, labels=task.labels,
                              check=False, provenance=False)

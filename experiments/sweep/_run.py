@@ -19,7 +19,8 @@ import xarray as xr
 
 from experiments import storage
 from experiments.errors import InputError, StoreError
-from experiments._jaxconfig import enable_x64
+from experiments._activity import reporting
+from experiments._jaxconfig import configure_jax
 from experiments.sweep._batch import group_key, scenario_lengths
 from experiments.sweep._blocks import BlockTask
 from experiments.sweep._executors import check_executor_options, make_executor
@@ -76,7 +77,9 @@ def run_sweep(source: Any, output: str | os.PathLike | None = None, *, resume: b
     the same sweep is returned without computing anything. ``cluster="local:N"`` starts a
     dask LocalCluster of N single-threaded worker processes; ``scheduler`` connects to a
     running one. ``batch_size`` overrides the memory-based choice (a fresh store only; a
-    resumed store keeps its layout). ``echo``: called with one-line messages.
+    resumed store keeps its layout). ``echo``: called with one-line messages. ``progress``:
+    a progress bar on stderr (scenarios done, the rate of this call, elapsed, time left;
+    :mod:`experiments.sweep._progress`), with the spin-ups it waits for.
 
     Every problem of the sweep file raises :class:`experiments.config.ConfigError`, of
     the options :class:`experiments.errors.InputError`, of the store
@@ -84,7 +87,7 @@ def run_sweep(source: Any, output: str | os.PathLike | None = None, *, resume: b
     any compute; an unreachable cluster :class:`experiments.errors.ClusterError`.
     Scenarios with non-finite outputs do not stop the sweep: ``all_finite`` is 0 there.
     """
-    enable_x64()
+    configure_jax()
     t0 = time.perf_counter()
     check_executor_options(cluster, scheduler)
     _check_batch_size(batch_size)
@@ -125,7 +128,8 @@ def run_sweep(source: Any, output: str | os.PathLike | None = None, *, resume: b
         n_done = sum(len(layout.members(i)) for i in done)
         nonfinite: list[str] = []
         compute_s = 0.0
-        with ProgressBar(plan.size, n_done, progress and bool(tasks), plan.name) as bar:
+        with ProgressBar(plan.size, n_done, progress and bool(tasks), plan.name) as bar, \
+                reporting(bar.say if bar.enabled else None):  # the spin-ups, above the bar
             for result in executor.map(tasks):
                 storage.write_block(store, plan, layout, result)
                 storage.mark_done(store, result.index)
@@ -152,5 +156,5 @@ def sweep(config: Any, output: str | os.PathLike | None = None, **kwargs: Any) -
     arguments as :func:`run_sweep` (``resume``, ``cluster``, ``scheduler``,
     ``batch_size``, ``progress``).
     """
-    enable_x64()
+    configure_jax()
     return run_sweep(config, output, **kwargs)
