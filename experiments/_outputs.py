@@ -10,6 +10,12 @@ profile: the lateral dimensions ``x``, ``y`` are as many as the grid has, see
 
 :func:`run_outputs` says which variables one run holds, so that the layout of a sweep
 store is read from this table (:mod:`experiments.sweep`), not found by running the model.
+
+:func:`output_attrs` and :func:`coordinate_attrs` are the CF attributes a variable or
+coordinate carries in memory (units are UDUNITS strings; 0/1 variables also have
+``flag_values``/``flag_meanings``, :data:`FLAGS`). No output
+has a CF ``standard_name``: none of the standard-name table's names is one of these
+quantities. On disk ``time`` becomes the CF time coordinate (:mod:`experiments.storage`).
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from typing import NamedTuple
 
 import xarray as xr
 
-__all__ = ["Output", "OUTPUTS", "COORDINATES", "LATERAL_DIMS", "COLUMN_NAN", "NO_COURSE_NAN",
-           "dims_on", "run_outputs", "fixed_comments", "is_nan_by_definition", "annotate", "check_annotated"]
+__all__ = ["Output", "OUTPUTS", "COORDINATES", "FLAGS", "LATERAL_DIMS", "COLUMN_NAN", "NO_COURSE_NAN",
+           "dims_on", "run_outputs", "fixed_comments", "is_nan_by_definition", "output_attrs", "coordinate_attrs",
+           "flag_attrs", "annotate", "check_annotated"]
 
 LATERAL_DIMS = ("x", "y")
 
@@ -84,13 +91,18 @@ OUTPUTS: dict[str, Output] = {
     "exposed_fraction": Output("1", "largest fraction of the area where living epidermis was exposed", ()),
 }
 
-# coordinate name: (units, long_name)
+# coordinate name: (units, long_name); in files ``time`` is the CF time coordinate (experiments.storage._cf)
 COORDINATES: dict[str, tuple[str, str]] = {
     "time": ("d", "time since the start of the run"),
     "x": ("um", "lateral position"),
     "y": ("um", "lateral position (second axis)"),
     "session": ("1", "session number"),
     "event": ("1", "event number"),
+}
+# 0/1 variables: CF flag_meanings of the values 0 and 1 (flag_values 0, 1; NaN where not computed)
+FLAGS: dict[str, str] = {
+    "barrier_recovered": "not_recovered recovered",
+    "recovered_at_start": "not_recovered recovered",
 }
 
 # the outputs that only a run with device sessions has, and those read from a lateral profile
@@ -142,17 +154,41 @@ def is_nan_by_definition(var: xr.Variable | xr.DataArray) -> bool:
     return "NaN by definition" in str(var.attrs.get("comment", ""))
 
 
+def flag_attrs(meanings: str) -> dict:
+    """CF attributes of a 0/1 variable (float, NaN where not computed): ``flag_values``, ``flag_meanings``."""
+    return {"flag_values": [0.0, 1.0], "flag_meanings": meanings}
+
+
+def output_attrs(name: str) -> dict:
+    """CF attributes of output variable ``name``: ``units``, ``long_name`` (and the flag attributes of a 0/1 one)."""
+    attrs = {"units": OUTPUTS[name].units, "long_name": OUTPUTS[name].long_name}
+    if name in FLAGS:
+        attrs.update(flag_attrs(FLAGS[name]))
+    return attrs
+
+
+def coordinate_attrs(name: str) -> dict:
+    """CF attributes of coordinate ``name`` in memory: ``units``, ``long_name``.
+
+    No ``axis``: in files ``time`` is the CF time coordinate (``axis: T``, see
+    :mod:`experiments.storage`); ``x``, ``y`` (positions on the skin) are not CF ``X``/``Y``
+    axes, which are the Earth's horizontal and would call for latitude and longitude.
+    """
+    units, long_name = COORDINATES[name]
+    return {"units": units, "long_name": long_name}
+
+
 def annotate(ds: xr.Dataset) -> xr.Dataset:
-    """Attach ``units`` and ``long_name`` to every known variable and coordinate."""
+    """Attach the CF attributes (:func:`output_attrs`, :func:`coordinate_attrs`) to every known variable and coordinate."""
     for name in list(ds.data_vars) + list(ds.coords):
         if name in ds.data_vars and name in OUTPUTS:
-            units, long_name = OUTPUTS[name].units, OUTPUTS[name].long_name
+            attrs = output_attrs(name)
         elif name in ds.coords and name in COORDINATES:
-            units, long_name = COORDINATES[name]
+            attrs = coordinate_attrs(name)
         else:
             continue
-        ds[name].attrs.setdefault("units", units)
-        ds[name].attrs.setdefault("long_name", long_name)
+        for key, value in attrs.items():
+            ds[name].attrs.setdefault(key, value)
     return ds
 
 

@@ -3,6 +3,8 @@
 :func:`provenance_attrs` returns string attributes for an xarray Dataset / NetCDF file:
 the package version, the git commit of the checkout, the fully resolved config (JSON)
 and its hash, the versions of the numerical libraries and the creation time (UTC).
+:func:`cf_global_attrs` returns the global attributes of the CF conventions
+(``Conventions``, ``title``, ``history``, ``source``, ``references``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["provenance_attrs", "package_version", "git_commit", "library_versions"]
+__all__ = ["CF_CONVENTIONS", "REFERENCES", "cf_global_attrs", "provenance_attrs", "package_version", "git_commit",
+           "library_versions", "run_title", "utc_now"]
+
+# the CF version the results follow: the newest the NCAS cfchecker checks (tests/experiments/test_cf_conventions.py)
+CF_CONVENTIONS = "CF-1.8"
+# where the model, its outcomes and the output variables are defined (the docs of the distribution)
+REFERENCES = ("epiturn documentation: docs/model.md (equations), docs/outcomes.md (outcome definitions), "
+              "docs/interface.md (output variables)")
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _LIBRARIES = ("numpy", "scipy", "jax", "jaxlib", "equinox", "xarray", "pydantic", "netCDF4")
@@ -71,6 +80,44 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def utc_now() -> str:
+    """The current time, UTC, ISO 8601 to the second (``2026-01-31T12:00:00+00:00``)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def cf_global_attrs(title: str, made_by: str, created_utc: str | None = None) -> dict[str, str]:
+    """The global attributes of the CF conventions, as strings.
+
+    ``Conventions`` (:data:`CF_CONVENTIONS`), ``title``, ``history`` (one line: the time,
+    UTC, and what wrote the result, ``made_by``: e.g. ``"experiments.run"``), ``source``
+    (``"epiturn <version> (git <commit>)"``) and ``references`` (:data:`REFERENCES`).
+    ``created_utc``: the time of the history line (default: now).
+    """
+    when = created_utc or utc_now()
+    return {
+        "Conventions": CF_CONVENTIONS,
+        "title": title,
+        "history": f"{when} epiturn {package_version()}: {made_by}",
+        "source": f"epiturn {package_version()} (git {git_commit()})",
+        "references": REFERENCES,
+    }
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def run_title(resolved: Any) -> str:
+    """The CF ``title`` of a run: skin, device and sessions (or untreated), duration.
+
+    ``resolved``: a :class:`experiments.config.ResolvedRunConfig`; e.g. ``"epiturn run:
+    young_face skin, diamond_medium, 6 sessions, 70 d"``.
+    """
+    treatment = (f"{resolved.device.name}, {_count(len(resolved.session_days()), 'session')}" if resolved.device is not None
+                 else "untreated")
+    return f"epiturn run: {resolved.skin_name} skin, {treatment}, {resolved.duration_days:g} d"
+
+
 def provenance_attrs(resolved: Any) -> dict[str, str]:
     """String attributes describing how a result was made.
 
@@ -85,5 +132,5 @@ def provenance_attrs(resolved: Any) -> dict[str, str]:
         "config_json": resolved.to_json(),
         "config_hash": str(resolved.hash),
         "library_versions": json.dumps(library_versions(), sort_keys=True),
-        "created_utc": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "created_utc": utc_now(),
     }

@@ -30,7 +30,7 @@ from experiments._activity import reporting, step
 from experiments._homeostasis import homeostatic_state
 from experiments._jaxconfig import compile_counts, configure_jax
 from experiments._outputs import OUTPUTS, COLUMN_NAN, NO_COURSE_NAN, annotate, dims_on, fixed_comments, is_nan_by_definition, run_outputs
-from experiments._provenance import provenance_attrs
+from experiments._provenance import cf_global_attrs, provenance_attrs, run_title
 
 __all__ = ["EventTable", "Prepared", "RunPlan", "check_finite", "device_params", "event_table", "finalize",
            "first_nonfinite", "label_outputs", "model_grid", "nonfinite_message", "plan_run", "prepare", "run", "run_config",
@@ -395,7 +395,8 @@ def finalize(ds: xr.Dataset, resolved: ResolvedRunConfig, *, spin_up_drift: floa
       time, and ``scenario``) when an output is non-finite; without ``check`` the
       attribute ``nonfinite`` says so instead (a sweep records ``all_finite``);
     * ``provenance``: attributes of :func:`experiments._provenance.provenance_attrs`
-      (version, git commit, resolved config and hash), ``skin_profile``, ``Conventions``;
+      (version, git commit, resolved config and hash), ``skin_profile`` and the CF global
+      attributes (:func:`experiments._provenance.cf_global_attrs`: ``Conventions``, ``title``, ...);
       a sweep keeps provenance once for the whole store instead;
     * ``spin_up_drift``: recorded as an attribute; ``oldest_bin_layers`` (SC layers that
       reached the last age bin): recorded, and a ``RuntimeWarning`` naming
@@ -408,12 +409,11 @@ def finalize(ds: xr.Dataset, resolved: ResolvedRunConfig, *, spin_up_drift: floa
         if text is not None:
             ds.attrs["nonfinite"] = text
     if provenance:
-        ds.attrs.update(provenance_attrs(resolved))
+        made = provenance_attrs(resolved)
+        ds.attrs.update({**cf_global_attrs(run_title(resolved), "experiments.run", made["created_utc"]), **made})
         ds.attrs["skin_profile"] = resolved.skin_name
     if spin_up_drift is not None:
         ds.attrs["spin_up_drift"] = spin_up_drift
-    if provenance:
-        ds.attrs["Conventions"] = "CF-1.10"
     if oldest_bin_layers is not None:
         ds.attrs["sc_oldest_bin_layers_max"] = oldest_bin_layers
         if oldest_bin_layers > OLDEST_BIN_WARN_LAYERS:

@@ -6,16 +6,21 @@ Layout (Zarr format 2, consolidated metadata; readable with ``xarray.open_zarr``
   (``interval_days, vacuum_kpa, replicate, time`` ...), float64, NaN where not (yet)
   computed or after a shorter scenario's end; CF ``units`` and ``long_name`` on each;
 * ``all_finite`` (sweep dims): 1 when every output of the scenario is finite, else 0;
-* coordinates: the sweep axes (values, ``units``, ``sweep_path``), ``replicate`` (seeds),
-  ``config_hash`` (sweep dims: hash of each scenario's resolved run config) and the
-  run coordinates (``time`` in days, ...);
+* coordinates: the sweep axes (values, ``units``, ``long_name``, ``sweep_path``),
+  ``replicate`` (seeds), ``config_hash`` (sweep dims: hash of each scenario's resolved
+  run config) and the run coordinates (``time``: the CF time coordinate, days since
+  2000-01-01, see :mod:`._cf`; ``session``, ``x``, ...);
 * chunks: one chunk per batch along the sweep dimensions, whole along the others, so a
   batch is written without touching any other batch's chunks;
-* attributes: provenance (:func:`experiments._provenance.provenance_attrs` of the sweep:
-  ``config_json`` = the sweep definition with the resolved base config, ``config_hash``,
-  version, git commit, library versions), ``sweep_config`` (the file as written),
-  ``sweep_hash``, ``sweep_dims``, ``batch_chunks``, ``batches_total`` and the record of
-  completed batches ``batches_done`` (sorted), ``sweep_complete`` (0/1).
+* attributes: the CF global attributes (``Conventions``, ``title``, ``history``,
+  ``source``, ``references``), provenance (:func:`experiments._provenance.provenance_attrs`
+  of the sweep: ``config_json`` = the sweep definition with the resolved base config,
+  ``config_hash``, version, git commit, library versions), ``sweep_config`` (the file as
+  written), ``sweep_hash``, ``sweep_dims`` (JSON list), ``batch_chunks``, ``batches_total``
+  and the record of completed batches ``batches_done`` (sorted), ``sweep_complete`` (0/1).
+
+The store is CF-encoded like a run's file (:func:`._cf.encode`); :func:`open_dataset`
+reads it back with ``time`` in days.
 
 A batch's chunks are written first, then its number is added to ``batches_done`` (the
 attribute file is replaced atomically). A sweep killed at any point therefore has a
@@ -36,8 +41,9 @@ import xarray as xr
 import zarr
 
 from experiments.errors import StoreError
-from experiments._outputs import check_annotated
-from experiments._provenance import package_version, provenance_attrs
+from experiments._outputs import check_annotated, flag_attrs
+from experiments._provenance import cf_global_attrs, package_version, provenance_attrs
+from experiments.storage import _cf
 
 __all__ = ["StoreState", "open_store", "store_state", "check_resumable", "create_store", "write_block", "mark_done",
            "finish", "open_dataset", "is_zarr_store"]
@@ -116,7 +122,8 @@ def create_store(store: Any, plan: Any, template: Any, layout: Any) -> None:
         chunks = tuple(layout.chunks) + tuple(template.sizes[d] for d in dims)
         data_vars[name] = xr.Variable(sweep_dims + dims, da.full(shape, np.nan, chunks=chunks, dtype=float), attrs)
     data_vars["all_finite"] = xr.Variable(sweep_dims, da.full(tuple(plan.shape), np.nan, chunks=tuple(layout.chunks), dtype=float),
-                                          {"units": "1", "long_name": "1 if every output of the scenario is finite, else 0"})
+                                          {"units": "1", "long_name": "1 if every output of the scenario is finite, else 0",
+                                           **flag_attrs("not_all_finite all_finite")})
     coords: dict[str, Any] = {}
     for name, (dims, values, attrs) in plan.coords.items():
         coords[name] = xr.Variable(dims, values, attrs)
@@ -127,16 +134,16 @@ def create_store(store: Any, plan: Any, template: Any, layout: Any) -> None:
     ds = xr.Dataset(data_vars, coords=coords)
     check_annotated(ds)
     attrs = provenance_attrs(plan)
+    attrs = {**cf_global_attrs(f"epiturn sweep {plan.name}", f"experiments.sweep ({plan.mode}, {int(plan.size)} scenarios)",
+                               attrs["created_utc"]), **attrs}
     attrs.update({
-        "Conventions": "CF-1.10",
-        "title": f"epiturn sweep {plan.name}",
         "epiturn_kind": KIND,
         "sweep_name": plan.name,
         "sweep_mode": plan.mode,
         "sweep_hash": plan.hash,
         "sweep_config": json.dumps(plan.source, sort_keys=True),
         "sweep_file": plan.file or "",
-        "sweep_dims": list(sweep_dims),
+        "sweep_dims": json.dumps(list(sweep_dims)),
         "sweep_axes": json.dumps({a.name: a.path for a in plan.axes}),
         "base_config_hash": plan.base.hash,
         "n_scenarios": int(plan.size),
@@ -147,8 +154,10 @@ def create_store(store: Any, plan: Any, template: Any, layout: Any) -> None:
         "sweep_complete": 0,
     })
     ds.attrs.update(attrs)
-    encoding = {name: {"chunks": tuple(layout.chunks) + tuple(template.sizes[d] for d in dims)} for name, (dims, _) in template.variables.items()}
-    encoding["all_finite"] = {"chunks": tuple(layout.chunks)}
+    ds, encoding = _cf.encode(ds)
+    for name, (dims, _) in template.variables.items():
+        encoding.setdefault(name, {})["chunks"] = tuple(layout.chunks) + tuple(template.sizes[d] for d in dims)
+    encoding.setdefault("all_finite", {})["chunks"] = tuple(layout.chunks)
     mode = "w" if not isinstance(store, str) else "w-"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
@@ -183,6 +192,10 @@ def finish(store: Any) -> None:
 
 
 def open_dataset(store: Any) -> xr.Dataset:
-    """The sweep store as a dataset (lazy for a folder, loaded for an in-memory store)."""
-    ds = xr.open_zarr(store, consolidated=True, zarr_format=ZARR_FORMAT)
+    """The sweep store as a dataset (lazy for a folder, loaded for an in-memory store).
+
+    ``time`` in days, as in memory (:func:`._cf.decode`); a plain ``xarray.open_zarr``
+    decodes the CF time coordinate to datetimes instead.
+    """
+    ds = _cf.decode(xr.open_zarr(store, consolidated=True, zarr_format=ZARR_FORMAT, decode_times=False))
     return ds.load() if not isinstance(store, str) else ds

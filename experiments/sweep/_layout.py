@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from experiments.config import ConfigError
-from experiments._outputs import COORDINATES, OUTPUTS, fixed_comments
+from experiments._outputs import coordinate_attrs, fixed_comments, output_attrs
 from experiments._run import RunPlan, device_params
 from experiments.sweep._batch import group_key
 from experiments.sweep._plan import SweepPlan
@@ -104,7 +104,7 @@ def build_template(plan: SweepPlan, lengths: dict[tuple, tuple[int, int]]) -> Te
         for name, dims in outputs.outputs().items():
             if name in variables and variables[name][0] != dims:
                 raise RuntimeError(f"output {name} has dims {dims} in one grid and {variables[name][0]} in another")
-            attrs = {"units": OUTPUTS[name].units, "long_name": OUTPUTS[name].long_name}
+            attrs = output_attrs(name)
             if name in comments:
                 attrs["comment"] = comments[name]
             variables.setdefault(name, (dims, attrs))
@@ -122,8 +122,7 @@ def build_template(plan: SweepPlan, lengths: dict[tuple, tuple[int, int]]) -> Te
     coords = {}
     for dim, parts in coord_parts.items():
         values = _union(parts)
-        units, long_name = COORDINATES[dim]
-        coords[dim] = (values, {"units": units, "long_name": long_name})
+        coords[dim] = (values, coordinate_attrs(dim))
         sizes[dim] = len(values)
     return Template(variables, sizes, coords, int(per_scenario), int(state_bytes))
 

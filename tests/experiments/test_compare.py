@@ -12,6 +12,7 @@ from experiments.cli import app
 from experiments.config import load_run_config
 from experiments._outputs import annotate
 from experiments.report import compare_configs, settings_rows, summary_outcomes
+from experiments.storage import open_result
 from models import SESSION_SETTINGS
 
 runner = CliRunner()
@@ -96,7 +97,7 @@ def test_compare_runs_each_config_and_tabulates_outcomes(compared):
     assert float(table["sc_layers_min"].sel(config="stripped")) < 0.2 * float(table["sc_layers_min"].sel(config="untreated"))
     # each run as NetCDF, with its own duration (padding for the batch does not leak into the files)
     assert [f.name for f in result.files] == ["untreated.nc", "stripped.nc", "course.nc"]
-    runs = [xr.open_dataset(f) for f in result.files]
+    runs = [open_result(f) for f in result.files]  # time in days (a plain xr.open_dataset decodes the CF time)
     assert [float(r["time"].values[-1]) for r in runs] == [8.0, 6.0, 3.0]
     assert runs[1].attrs["config_hash"] and runs[1].attrs["epiturn_version"]
 

@@ -21,7 +21,7 @@ from test_sweep import one_line_error, small_sweep, write  # noqa: E402  (same f
 runner = CliRunner()
 
 
-def equal_stores(a: xr.Dataset, b: xr.Dataset, ignore_attrs=("created_utc",)) -> None:
+def equal_stores(a: xr.Dataset, b: xr.Dataset, ignore_attrs=("created_utc", "history")) -> None:
     """Same variables, coordinates, values (NaN == NaN), units and attributes."""
     assert set(a.variables) == set(b.variables)
     for name in a.variables:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xarray as xr
 
+from experiments.storage import open_result
 from experiments.sweep import SweepReport, run_sweep
 
 from test_sweep import BASE, write  # noqa: E402  (same folder)
@@ -57,7 +57,7 @@ def shared(tmp_path_factory):
     done = subprocess.run(epiturn("sweep", str(path), "-o", str(reference), *COMMON), env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    return path, env, xr.open_zarr(reference).load()
+    return path, env, open_result(reference).load()  # time in days, as run_sweep returns it
 
 
 def test_sigkill_then_resume_gives_the_uninterrupted_store(shared, tmp_path):
@@ -89,7 +89,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_store(shared, tmp_path):
     # only the batches not recorded ran: nothing recorded is repeated
     assert f"ran {4 - len(at_kill)} batches" in resumed.stdout, resumed.stdout
     assert f"{len(at_kill)} batches were already done" in resumed.stdout, resumed.stdout
-    equal_stores(xr.open_zarr(killed).load(), reference)
+    equal_stores(open_result(killed).load(), reference)
 
 
 def test_two_worker_local_cluster_equals_in_process(shared, tmp_path, monkeypatch):
