@@ -221,14 +221,29 @@ def sweep(
         typer.echo(f"ran {report.computed_batches} batches ({report.batch_size} scenarios each) in {report.wall_s:.1f} s "
                    f"{where}; {report.reused_batches} batches were already done")
     typer.echo(f"wrote {out}")
+    figdir = figures if figures is not None else out.with_name(out.stem + "_figures")
     if plots:
         from experiments.report import plot_result
 
-        figdir = figures if figures is not None else out.with_name(out.stem + "_figures")
         files, notes = plot_result(dataset, None, figdir)
         for note in notes:
             typer.echo(f"note: {note}")
         typer.echo(f"figures ({len(files)} files) in {figdir}")
+    _print_decision(dataset, plan.source.get("decision"), figdir)
+
+
+def _print_decision(dataset: Any, rule_spec: Any, folder: Path) -> None:
+    """The decision of a sweep with device sessions: printed, and written as ``folder/decision.json``."""
+    from experiments.report import DecisionRule, decide
+
+    if not all(v in dataset for v in ("barrier_recovered", "injury_max_um", "petechiae_risk")):
+        return  # no device sessions (e.g. a sweep of untreated skin): nothing to decide
+    decision = decide(dataset, DecisionRule.from_mapping(rule_spec))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "decision.json").write_text(decision.to_json() + "\n", encoding="utf-8")
+    typer.echo("")
+    typer.echo(decision.summary())
+    typer.echo(f"decision written to {folder / 'decision.json'}")
 
 
 @app.command()
@@ -253,22 +268,21 @@ def compare(
         if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
             raise
         fail(f"compare stopped: {message(exc)}", EXIT_FAILED)
-    from experiments.report import outcome_rows
+    from experiments.report import outcome_rows, unit_for_people
 
     table = Table(title="Outcomes side by side")
     table.add_column("", no_wrap=True, style="bold")
     table.add_column("units", no_wrap=True)
     for name in result.names:
-        table.add_column(name, justify="right")
-    keys = list(dict.fromkeys(k for row in result.settings for k in row))
-    for key in keys:
-        table.add_row(key, "", *[row.get(key, "–") for row in result.settings])
+        table.add_column(name, justify="right", min_width=min(len(name), 32), overflow="fold")
+    for srow in result.settings_rows:
+        table.add_row(srow.name, unit_for_people(srow.units), *srow.values)
     table.add_section()
     rows, row_notes = outcome_rows(result)
     for row in rows:
         style = "bold red" if row.name == "verdict" and any(v.startswith("UNSAFE") for v in row.values) else None
         table.add_row(row.name, row.units, *row.values, style=style)
-    Console(width=max(Console().width, 60 + 16 * len(result.names))).print(table)
+    Console(width=max(Console().width, 50 + max(16, *map(len, result.names)) * len(result.names))).print(table)
     if result.decision is not None:
         typer.echo(result.decision.summary())
         (outdir / "decision.json").write_text(result.decision.to_json() + "\n", encoding="utf-8")

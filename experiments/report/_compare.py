@@ -154,7 +154,8 @@ def compare_decision(datasets: Sequence[xr.Dataset], names: Sequence[str], table
     parts = []
     for ds in datasets:
         if all(v in ds for v in SESSION_VARIABLES):
-            parts.append(ds[list(SESSION_VARIABLES)].drop_vars([c for c in ds.coords if c != "session"]))
+            part = ds[list(SESSION_VARIABLES)]
+            parts.append(part.drop_vars([c for c in part.coords if c != "session"]))
         else:  # an untreated config: no session, so nothing fails (and it smooths nothing)
             parts.append(xr.Dataset({v: ("session", np.full(1, np.nan)) for v in SESSION_VARIABLES},
                                     coords={"session": [1]}))

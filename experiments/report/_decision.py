@@ -130,6 +130,7 @@ class Decision:
     objective_units: str
     distinguishable: bool | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    n_seeds: int = 1
 
     def value(self, name: str, setting: dict[str, Any] | None):
         """``table[name]`` at ``setting`` (a Python scalar), None without a setting."""
@@ -162,17 +163,19 @@ class Decision:
         else:
             mean, sd = self.value("objective_mean", self.best), self.value("objective_sd", self.best)
             lines.append(f"Best safe setting: {format_setting(self.best)}.")
-            lines.append(f"  {self.objective_label}: {mean:.1f} ± {sd:.1f} {self.objective_units} "
-                         f"(mean ± SD over seeds); worst barrier recovery "
+            spread = (f" ± {sd:.1f} {self.objective_units} (mean ± SD over {self.n_seeds} seeds)" if self.n_seeds > 1
+                      else f" {self.objective_units}")
+            lines.append(f"  {self.objective_label}: {mean:.1f}{spread}; worst barrier recovery "
                          f"{self.value('barrier_recovery_hours_max', self.best):.0f} h; peak petechiae risk "
                          f"{self.value('petechiae_risk_max', self.best):.2f}.")
             if self.runner_up is not None:
                 m2 = self.value("objective_mean", self.runner_up)
                 gap = abs(mean - m2)
-                verdict = ("clearly better than" if self.distinguishable
-                           else "not distinguishable with these seeds from")
+                verdict = {True: "clearly better than", False: "not distinguishable with these seeds from",
+                           None: "ahead of (one seed: no spread to judge by)"}[self.distinguishable]
+                seeds = f", seed SD {sd:.1f}" if self.n_seeds > 1 else ""
                 lines.append(f"  It is {verdict} the runner-up, {format_setting(self.runner_up)} "
-                             f"({m2:.1f} {self.objective_units}; difference {gap:.1f}, seed SD {sd:.1f}).")
+                             f"({m2:.1f} {self.objective_units}; difference {gap:.1f}{seeds}).")
         lines.append(f"Safe ({limits}): {c['safe']} of {n} settings; do not heal between sessions: {n - c['heals']}; "
                      f"injure: {c['injures']}; petechiae risk at or above {r.max_petechiae_risk:g}: {c['petechiae']}.")
         lines += list(self.notes)
@@ -312,13 +315,14 @@ def decide(result: xr.Dataset, rule: DecisionRule | None = None, outcomes: xr.Da
     if best is not None and runner is not None:
         gap = abs(float(out["objective_mean"].sel(best)) - float(out["objective_mean"].sel(runner)))
         spread = max(float(out["objective_sd"].sel(best)), float(out["objective_sd"].sel(runner)))
-        distinguishable = bool(gap > spread)
+        distinguishable = bool(gap > spread) if rep and obj.sizes[rep] > 1 else None
     notes = []
     if rep is None or obj.sizes.get("replicate", 1) < 2:
         notes.append("One seed per setting: the seed spread is not known.")
     return Decision(rule=rule, table=out, setting_dims=dims, best=best, runner_up=runner,
                     objective_label=OBJECTIVES[rule.objective][1], objective_units=units,
-                    distinguishable=distinguishable, notes=tuple(notes))
+                    distinguishable=distinguishable, notes=tuple(notes),
+                    n_seeds=int(obj.sizes[rep]) if rep else 1)
 
 
 def _ranked(table: xr.Dataset, dims: tuple[str, ...], sense: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ __all__ = ["format_number", "unit_for_people", "MISSING"]
 
 MISSING = "–"
 _UNITS = {"um": "µm", "1": "", "g m-2 h-1": "g/m²/h", "d-1": "/d", "h-1": "/h", "mm s-1": "mm/s",
-          "g min-1": "g/min", "l min-1": "L/min", "L min-1": "L/min", "degC": "°C"}
+          "g min-1": "g/min", "cm2": "cm²", "mm2": "mm²", "um2 h-1": "µm²/h", "g m-2": "g/m²", "l min-1": "L/min", "L min-1": "L/min", "degC": "°C"}
 
 
 def unit_for_people(units: str | None) -> str:
