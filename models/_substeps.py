@@ -8,7 +8,6 @@ age bins.
 from __future__ import annotations
 
 import equinox as eqx
-import numpy as np
 import jax
 import jax.numpy as jnp
 
@@ -43,18 +42,22 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     """
     m = ve_cells
     K = m.shape[-1]
-    j = np.arange(K)
-    x = jnp.asarray(dt / tau_stage)[..., None]
-    # p_j = e^{-x} prod_{i<=j} (x / i): one exponential per column, the powers by a
-    # cumulative product (an exp and a log per weight, fused into every consumer of p,
-    # cost a third of the step)
-    p = jnp.exp(-x) * jnp.cumprod(jnp.where(j == 0, 1.0, x / np.maximum(j, 1)), axis=-1)
-    # the lower-triangular Toeplitz propagator m_new[k] = sum_j p[j] m[k - j] as one
-    # gather of the shifted stages (index 0 of m_ext is a zero) and one reduction
-    shifts = np.where(j[:, None] >= j[None, :], j[:, None] - j[None, :] + 1, 0)  # [k, j] -> 1 + k - j
-    m_ext = jnp.concatenate([jnp.zeros_like(m[..., :1]), m], axis=-1)
-    conv = jnp.sum(p[..., None, :] * m_ext[..., shifts], axis=-1)
-    m_new = conv + (P * tau_stage)[..., None] * (1.0 - jnp.cumsum(p, axis=-1))
+    x = jnp.asarray(dt / tau_stage)[..., None]  # tau_stage: a scalar or one per column
+
+    def shifted(v, s):  # v moved s stages down the chain, zeros entering at stage 1
+        return jnp.concatenate([jnp.zeros_like(v[..., :s]), v[..., :K - s]], axis=-1) if s else v
+
+    # m_new[k] = e^{-x} sum_j x^j/j! m[k - j] and sum_{j<=k} p_j = e^{-x} sum_j x^j/j! [j <= k],
+    # both by Horner's rule in x over the shifted stages: elementwise multiply-adds, one
+    # exponential per column (the Poisson weights as exp/log per weight, or a gathered
+    # Toeplitz product per column, cost up to a third of the whole step)
+    ones = jnp.ones_like(m)
+    conv, cum = shifted(m, K - 1), shifted(ones, K - 1)
+    for s in range(K - 2, -1, -1):
+        conv = shifted(m, s) + conv * (x / (s + 1))
+        cum = shifted(ones, s) + cum * (x / (s + 1))
+    decay = jnp.exp(-x)
+    m_new = decay * conv + (P * tau_stage)[..., None] * (1.0 - decay * cum)
     m_new = jnp.maximum(m_new, 0.0)
     outflow = P * dt + jnp.sum(m, axis=-1) - jnp.sum(m_new, axis=-1)
     return m_new, outflow
