@@ -300,7 +300,7 @@ def compare(
 @guarded
 def plot(
     result: Path = typer.Argument(..., help="A result: NetCDF from `epiturn run` or a Zarr store from `epiturn sweep`."),
-    kind: List[str] = typer.Option([], "--kind", help="timecourse, heatmap, tradeoff or profiles (repeatable; default: all that apply)."),
+    kind: List[str] = typer.Option([], "--kind", help="timecourse, heatmap, tradeoff, profiles or decision (repeatable; default: all that apply)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for the figures (default <result>_figures)."),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Outcome of the heat map (default: a standard set)."),
 ) -> None:

@@ -5,25 +5,29 @@
   :func:`outcome_table` the same for several datasets along ``config``.
 * :func:`decide` -- the best setting of a sweep or comparison whose barrier heals between
   sessions with no injury and petechiae risk below a limit (:class:`DecisionRule`,
-  :class:`Decision`).
+  :class:`Decision`); :func:`rule_of` reads a sweep's rule (its ``decision:`` block).
 * :func:`compare_configs` -- several run configs run side by side: their outcome table
   and their settings (:class:`CompareResult`).
 * Figures (matplotlib; PNG and SVG; axes labelled with units), :func:`plot_result`
   writes those of a run or sweep, one call per kind otherwise:
 
   - ``timecourse`` (:func:`plot_timecourses`) -- TEWL and roughness (Ra) against time,
+    TEWL with each session's peak merged in, the untreated baseline and the recovery band,
     sessions marked (vertical lines for a run; triangles in each line's colour for a
     sweep). A sweep draws one line per value of its first axis, the other axes at their
     middle value, replicates averaged.
   - ``heatmap`` (:func:`plot_heatmaps`) -- an outcome over the first two axes of a grid
-    sweep (interval x intensity when those are swept), replicates averaged, further axes
-    at their middle; one figure per outcome.
-  - ``tradeoff`` (:func:`plot_tradeoff`) -- smoothness gain (Ra reduction) against
-    irritation burden for every scenario, with the Pareto front (:func:`pareto_front`:
-    no other scenario is smoother at no more burden).
+    sweep (interval x intensity when those are swept), mean ± SD over the seeds, further
+    axes at their middle; the decision drawn on it (healing outline, injury and petechiae
+    hatching, best safe setting); one figure per outcome.
+  - ``tradeoff`` (:func:`plot_tradeoff`) -- smoothness gain against irritation burden per
+    setting (seed means with SD bars), unsafe settings hollow with their reasons, the
+    Pareto front (:func:`pareto_front`) over the safe settings and the best one marked.
   - ``profiles`` (:func:`plot_profiles`) -- surface profiles (``surface_um``) and depth
     profiles (variables on ``z``) at the start, after the last session and at the end,
     when the run saved them.
+  - ``decision`` (:func:`plot_decision_map`) -- the decision on one page: the heat maps of
+    the objective, barrier recovery, petechiae risk and injury with the decision's marks.
 
   :func:`plot_compare` draws a comparison of run configs.
 
@@ -35,11 +39,11 @@
   writes the Markdown and the self-contained HTML report with the figures.
 """
 
-from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting
+from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting, rule_of
 from ._compare import CompareResult, OutcomeRow, SettingsRow, compare_configs, compare_decision, outcome_rows, settings_rows
 from ._compare_figures import plot_compare
 from ._numbers import format_number, unit_for_people
-from ._heatmap import DEFAULT_HEATMAPS, plot_heatmaps
+from ._heatmap import DEFAULT_HEATMAPS, plot_decision_map, plot_heatmaps
 from ._plot_result import KINDS, plot_result
 from ._profiles import plot_profiles
 from ._scenarios import session_days
@@ -53,10 +57,11 @@ from ._validation_report import (ValidationReportFiles, validation_cells, valida
                                  validation_summary, write_validation_report)
 
 __all__ = [
-    "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting",
+    "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting", "rule_of",
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
-    "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "format_number", "unit_for_people", "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
-    "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
+    "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "format_number", "unit_for_people",
+    "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
+    "plot_decision_map", "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
     "settings_rows", "smoothness_gain", "summary_outcomes",
     "Panel", "ValidationReportFiles", "plot_barrier_disruption_checks", "plot_checks", "plot_homeostasis_checks",
     "plot_regeneration_checks",

@@ -42,7 +42,7 @@ from experiments.errors import InputError
 
 from ._summaries import summary_outcomes
 
-__all__ = ["DecisionRule", "Decision", "decide", "DEFAULT_RULE", "OBJECTIVES"]
+__all__ = ["DecisionRule", "Decision", "decide", "rule_of", "decision_or_note", "DEFAULT_RULE", "OBJECTIVES"]
 
 # objectives a rule may name: outcome -> (goal, plain-language name)
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -107,6 +107,33 @@ class DecisionRule:
 
 
 DEFAULT_RULE = DecisionRule()
+
+
+def rule_of(ds: xr.Dataset) -> DecisionRule:
+    """The decision rule of a result: the ``decision:`` block of the sweep file it was run from.
+
+    Read from the attribute ``sweep_config`` (the sweep file as written, JSON); a result
+    without one (a run, a comparison, a sweep file without the block) gets
+    :data:`DEFAULT_RULE`. A block that is not a valid rule is an
+    :class:`~experiments.errors.InputError` naming the key.
+    """
+    raw = ds.attrs.get("sweep_config")
+    if not raw:
+        return DEFAULT_RULE
+    try:
+        config = raw if isinstance(raw, dict) else json.loads(raw)
+    except (TypeError, ValueError):
+        return DEFAULT_RULE
+    block = config.get("decision") if isinstance(config, dict) else None
+    return DEFAULT_RULE if block is None else DecisionRule.from_mapping(block)
+
+
+def decision_or_note(result: xr.Dataset, outcomes: xr.Dataset | None = None) -> tuple["Decision | None", str]:
+    """:func:`decide` under the result's own rule (:func:`rule_of`), or None and why not (for a figure's note)."""
+    try:
+        return decide(result, rule_of(result), outcomes), ""
+    except InputError as exc:
+        return None, str(exc)
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,22 @@ from typing import Any, Sequence
 
 from experiments.errors import InputError
 
-from ._heatmap import plot_heatmaps
+from ._heatmap import heatmap_outcomes, plot_decision_map, plot_heatmaps
 from ._profiles import plot_profiles
 from ._scenarios import axis_dims, is_sweep
-from ._summaries import outcome_names, summary_outcomes
-from ._timecourse import plot_timecourses
+from ._summaries import summary_outcomes
+from ._timecourse import plot_timecourses, timecourse_notes
 from ._tradeoff import plot_tradeoff
 
 __all__ = ["KINDS", "plot_result"]
 
 # the figure kinds, in the order they are drawn
-KINDS = ("timecourse", "heatmap", "tradeoff", "profiles")
+KINDS = ("timecourse", "heatmap", "tradeoff", "profiles", "decision")
+
+
+def _is_grid(ds) -> bool:
+    axes = axis_dims(ds)
+    return is_sweep(ds) and ds.attrs.get("sweep_mode", "grid") == "grid" and len(axes) >= 2 and "scenario" not in axes[:2]
 
 
 def plot_result(result: Any, kind: str | Sequence[str] | None = None, outdir: str | os.PathLike = "figures",
@@ -43,15 +48,23 @@ def plot_result(result: Any, kind: str | Sequence[str] | None = None, outdir: st
     outdir = Path(outdir)
     files: list[Path] = []
     notes: list[str] = []
+
+    def not_here(k: str, needs: str) -> InputError:
+        allowed = ", ".join(x for x in KINDS if x not in ("heatmap", "decision") or _is_grid(ds)
+                            if x != "tradeoff" or is_sweep(ds))
+        return InputError(f"kind: {k} needs {needs}; allowed: {allowed} for this result", parameter="kind")
+
     if "timecourse" in kinds:
         got = plot_timecourses(ds, outdir)
         if not got:
             notes.append("timecourse: no tewl or ra_um in this result; skipped")
+        else:
+            notes += timecourse_notes(ds)
         files += got
     if "heatmap" in kinds:
-        if is_sweep(ds) and ds.attrs.get("sweep_mode", "grid") == "grid" and len(axis_dims(ds)) >= 2:
+        if _is_grid(ds):
             if outcome is not None:
-                allowed = outcome_names(summary_outcomes(ds))
+                allowed = heatmap_outcomes(ds, summary_outcomes(ds))
                 if outcome not in allowed:
                     raise InputError(f"outcome: {outcome!r} is not an outcome of this result; allowed: {', '.join(allowed)}",
                                      parameter="outcome")
@@ -59,9 +72,7 @@ def plot_result(result: Any, kind: str | Sequence[str] | None = None, outdir: st
             files += got
             notes += more
         elif explicit:
-            allowed = ", ".join(k for k in KINDS if k != "heatmap" and (k != "tradeoff" or is_sweep(ds)))
-            raise InputError(f"kind: heatmap needs a grid sweep with at least two axes; allowed: {allowed} for this result",
-                             parameter="kind")
+            raise not_here("heatmap", "a grid sweep with at least two axes")
     if "tradeoff" in kinds:
         if is_sweep(ds):
             got, more = plot_tradeoff(ds, outdir)
@@ -75,4 +86,12 @@ def plot_result(result: Any, kind: str | Sequence[str] | None = None, outdir: st
         files += got
         if explicit or not got:
             notes += more
+    if "decision" in kinds:
+        if _is_grid(ds):
+            got, more = plot_decision_map(ds, outdir)
+            files += got
+            if explicit or "heatmap" not in kinds:
+                notes += more
+        elif explicit:
+            raise not_here("decision", "a grid sweep with at least two axes and device sessions")
     return files, notes

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from ._figures import axis_label, format_value, save_figure
+from ._figures import axis_label, display_units, format_value, save_figure
 from ._scenarios import axis_dims, is_sweep, session_days, sweep_dims
 
 __all__ = ["plot_profiles"]
@@ -53,7 +53,9 @@ def plot_profiles(ds: xr.Dataset, outdir: str | os.PathLike) -> tuple[list[Path]
             for label, day in picks:
                 k = int(np.argmin(np.abs(t - day)))
                 ax.plot(coord * scale, np.asarray(da.isel(time=k).values, float), label=label, lw=1.2)
-            ax.set_xlabel(f"{one[dim].attrs.get('long_name', dim) if dim in one.coords else dim} ({unit})")
+            name_of = one[dim].attrs.get('long_name', dim) if dim in one.coords else dim
+            unit = display_units(unit)
+            ax.set_xlabel(f"{name_of} ({unit})" if unit else str(name_of))
             ax.set_ylabel(axis_label(da, name))
             ax.legend(fontsize=8)
             ax.grid(alpha=0.3)

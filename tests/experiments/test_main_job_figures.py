@@ -11,12 +11,14 @@ sessions, 100 scenarios) from a fresh clone and reading its figures:
   result lacks it;
 * the deepest-injury heat map was one colour (0 um everywhere) with a colour bar from
   -0.1 to 0.1;
-* the trade-off's colour bar for the 5 intervals had ticks at 2.5, 5.0, ... 17.5;
+* the trade-off's colour bar for the 5 intervals had ticks at 2.5, 5.0, ... 17.5 (the colours are now
+  a legend entry per swept value);
 * the command said "ran 25 batches ... on in-process".
 """
 
 from __future__ import annotations
 
+import types
 import importlib
 import re
 from pathlib import Path
@@ -109,11 +111,11 @@ def test_default_heat_maps_leave_out_the_duplicate_and_the_constant(tmp_path):
     assert "irritation burden (d)" in burden and "saved" not in burden
     # a field that is the same everywhere is one line, not a one-colour figure
     assert "heatmap_max_injury_um" not in stems
-    assert any("max_injury_um" in n and "0 um in every scenario" in n for n in notes), notes
+    assert any("max_injury_um" in n and "0 µm in every scenario" in n for n in notes), notes
     # asked for explicitly, it is drawn, and its title says it is constant
     files, _ = plot_result(main_job_like(injury=0.0), ["heatmap"], tmp_path / "one", outcome="max_injury_um")
     assert [f.name for f in files] == ["heatmap_max_injury_um.png", "heatmap_max_injury_um.svg"]
-    assert "the same in every scenario: 0 um" in " | ".join(svg_texts(tmp_path / "one" / "heatmap_max_injury_um.svg"))
+    assert "the same in every scenario: 0 µm" in " | ".join(svg_texts(tmp_path / "one" / "heatmap_max_injury_um.svg"))
     # not constant: drawn by default
     files, _ = plot_result(main_job_like(injury=0.0).assign(max_injury_um=lambda d: d.tewl_baseline * 0 + d.vacuum_kpa / 10.0),
                            ["heatmap"], tmp_path / "two")
@@ -133,12 +135,14 @@ def test_without_the_model_burden_the_heat_map_uses_the_saved_points_and_says_so
     np.testing.assert_allclose(burden.values, want)
 
 
-def test_tradeoff_colour_bar_is_ticked_at_the_swept_values(tmp_path):
+def test_tradeoff_colours_are_listed_at_the_swept_values(tmp_path):
     plot_result(main_job_like(), ["tradeoff"], tmp_path)
     svg = (tmp_path / "tradeoff.svg").read_text()
-    bar = [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", svg.split('id="colour-bar"', 1)[1], flags=re.S)]
-    # one tick per interval, at its value (not 2.5, 5.0, ... of a continuous scale)
-    assert bar == ["2", "7", "14", "interval between sessions (d)"], bar
+    legend = [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", svg.split('id="legend"', 1)[1], flags=re.S)]
+    # one entry per interval, at its value (not 2.5, 5.0, ... of a continuous scale), then the vacuum markers
+    at = legend.index("interval between sessions (d):")
+    assert legend[at + 1: at + 4] == ["2 d", "7 d", "14 d"], legend
+    assert legend[at + 4: at + 8] == ["vacuum (kPa):", "10 kPa", "30 kPa", "50 kPa"], legend
 
 
 def test_timecourse_title_names_the_fixed_axis_with_units(tmp_path):
@@ -155,7 +159,7 @@ def test_sweep_command_says_where_the_batches_ran(monkeypatch, tmp_path, executo
         report.__dict__.update(computed_batches=2, batch_size=2, wall_s=1.5, executor=executor)
         return xr.Dataset()
 
-    monkeypatch.setattr(sweep_mod, "load_sweep", lambda path: object())
+    monkeypatch.setattr(sweep_mod, "load_sweep", lambda path: types.SimpleNamespace(source={}))  # the file as written
     monkeypatch.setattr(sweep_mod, "run_sweep", fake_run_sweep)
     result = CliRunner().invoke(app, ["sweep", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "s.zarr"), "--no-plots"])
     assert result.exit_code == 0, result.output
