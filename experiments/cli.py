@@ -268,7 +268,7 @@ def compare(
         if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
             raise
         fail(f"compare stopped: {message(exc)}", EXIT_FAILED)
-    from experiments.report import outcome_rows, unit_for_people
+    from experiments.report import display_units, outcome_rows
 
     table = Table(title="Outcomes side by side")
     table.add_column("", no_wrap=True, style="bold")
@@ -276,7 +276,7 @@ def compare(
     for name in result.names:
         table.add_column(name, justify="right", min_width=min(len(name), 32), overflow="fold")
     for srow in result.settings_rows:
-        table.add_row(srow.name, unit_for_people(srow.units), *srow.values)
+        table.add_row(srow.name, display_units(srow.units), *srow.values)
     table.add_section()
     rows, row_notes = outcome_rows(result)
     for row in rows:
@@ -322,6 +322,19 @@ def plot(
     if not files:
         fail(f"{result}: no figure applies to this result; allowed: a run or sweep with tewl/ra_um time series")
     typer.echo(f"figures ({len(files)} files) in {outdir}")
+
+
+@app.command()
+@guarded
+def report(
+    result: Path = typer.Argument(..., help="A sweep store (Zarr), a folder of `epiturn compare` or a NetCDF run."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML file to write (default <result stem>_report.html beside the result)."),
+) -> None:
+    """One self-contained HTML page: the recommendation and why, the outcomes, figures, validity, provenance."""
+    from experiments.report import write_html_report
+
+    written = write_html_report(result, output)
+    typer.echo(f"wrote {written.path}")
 
 
 @app.command()

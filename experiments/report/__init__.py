@@ -37,13 +37,17 @@
   experiment's time courses with its checks (:func:`plot_checks` on a kind's panels);
   :func:`validation_markdown_table` is the table of checks; :func:`write_validation_report`
   writes the Markdown and the self-contained HTML report with the figures.
+* :func:`write_html_report` -- the report of a sweep, a comparison folder or a run for
+  the product team (``epiturn report``): one self-contained HTML page.
 """
 
 from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting, rule_of
 from ._compare import CompareResult, OutcomeRow, SettingsRow, compare_configs, compare_decision, outcome_rows, settings_rows
 from ._compare_figures import plot_compare
-from ._numbers import format_number, unit_for_people
+from ._figures import display_units
 from ._heatmap import DEFAULT_HEATMAPS, plot_decision_map, plot_heatmaps
+from ._html_report import HtmlReport, default_report_path, write_html_report
+from ._numbers import format_mean_sd, format_quantity, format_range
 from ._plot_result import KINDS, plot_result
 from ._profiles import plot_profiles
 from ._scenarios import session_days
@@ -59,11 +63,13 @@ from ._validation_report import (ValidationReportFiles, validation_cells, valida
 __all__ = [
     "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting", "rule_of",
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
-    "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "format_number", "unit_for_people",
+    "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "display_units", "format_mean_sd",
+    "format_quantity", "format_range",
     "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
     "plot_decision_map", "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
     "settings_rows", "smoothness_gain", "summary_outcomes",
     "Panel", "ValidationReportFiles", "plot_barrier_disruption_checks", "plot_checks", "plot_homeostasis_checks",
     "plot_regeneration_checks",
     "validation_cells", "validation_markdown_table", "validation_summary", "write_validation_report",
+    "HtmlReport", "default_report_path", "write_html_report",
 ]

@@ -181,9 +181,10 @@ def outcome_rows(result: CompareResult) -> tuple[list[OutcomeRow], list[str]]:
     safe config marked ``best``), then every outcome of the table in its order; a row
     whose values equal an earlier row's in every config is left out with a note (e.g.
     the end of the course is the end of the run when the follow-up is shorter than the
-    interval). Zeros that are round-off print as 0 (:func:`format_number`).
+    interval). Zeros that are round-off print as 0 (:func:`format_quantity`).
     """
-    from ._numbers import format_number, unit_for_people
+    from ._figures import display_units
+    from ._numbers import format_quantity
 
     rows: list[OutcomeRow] = []
     notes: list[str] = []
@@ -208,5 +209,5 @@ def outcome_rows(result: CompareResult) -> tuple[list[OutcomeRow], list[str]]:
             continue
         seen[key] = str(name)
         units = var.attrs.get("units", "")
-        rows.append(OutcomeRow(str(name), unit_for_people(units), tuple(format_number(v) for v in raw)))
+        rows.append(OutcomeRow(str(name), display_units(units), tuple(format_quantity(v) for v in raw)))
     return rows, notes

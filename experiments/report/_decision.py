@@ -189,7 +189,8 @@ class Decision:
             lines.append(f"No safe setting: none of the {n} settings has {limits}.")
         else:
             mean, sd = self.value("objective_mean", self.best), self.value("objective_sd", self.best)
-            lines.append(f"Best safe setting: {format_setting(self.best)}.")
+            lines.append(f"Best safe setting: {format_setting(self.best)}." if self.best
+                         else "The setting of this run is safe.")
             spread = (f" ± {sd:.1f} {self.objective_units} (mean ± SD over {self.n_seeds} seeds)" if self.n_seeds > 1
                       else f" {self.objective_units}")
             lines.append(f"  {self.objective_label}: {mean:.1f}{spread}; worst barrier recovery "
@@ -356,6 +357,8 @@ def _ranked(table: xr.Dataset, dims: tuple[str, ...], sense: str) -> list[dict[s
     """Safe settings, best first (ties broken by the lower burden of the sweep order)."""
     mean = np.asarray(table["objective_mean"].values, float)
     safe = np.asarray(table["safe"].values, float) > 0.5
+    if not dims:  # a single run: its one setting, if it is safe
+        return [{}] if bool(safe) and np.isfinite(mean) else []
     idx = np.argwhere(safe & np.isfinite(mean))
     if idx.size == 0:
         return []

@@ -38,7 +38,9 @@ def axis_label(da: xr.DataArray | None, name: str) -> str:
 
 
 # CF unit strings as a reader writes them (labels, tables); "1" (dimensionless) shows as nothing
-_DISPLAY_UNITS = {"1": "", "um": "µm", "um2": "µm²", "g m-2 h-1": "g m⁻² h⁻¹", "d-1": "per day", "h-1": "per hour"}
+_DISPLAY_UNITS = {"1": "", "um": "µm", "um2": "µm²", "g m-2 h-1": "g m⁻² h⁻¹", "d-1": "per day", "h-1": "per hour",
+                  "mm s-1": "mm/s", "cm2": "cm²", "g min-1": "g/min", "L min-1": "L/min", "l min-1": "L/min",
+                  "um2 h-1": "µm²/h"}
 
 
 def display_units(units: str | None) -> str:

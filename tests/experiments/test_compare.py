@@ -150,7 +150,7 @@ def test_compare_cli_prints_the_table_and_writes_figures(configs, tmp_path):
     result = runner.invoke(app, ["compare", *map(str, paths), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "untreated" in text and "stripped" in text and "tewl_peak_ratio" in text and "g/m²/h" in text
+    assert "untreated" in text and "stripped" in text and "tewl_peak_ratio" in text and "g m⁻² h⁻¹" in text
     assert "e-1" not in text  # round-off zeros (an untreated run's erythema, ~1e-13) print as 0
     for stem in ("compare_timecourse",):
         assert (out / f"{stem}.png").exists() and (out / f"{stem}.svg").exists()

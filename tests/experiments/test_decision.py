@@ -105,3 +105,14 @@ def test_a_result_without_sessions_is_refused():
     ds = synthetic_sweep().drop_vars(["petechiae_risk"])
     with pytest.raises(InputError, match="petechiae_risk"):
         decide(ds)
+
+
+def test_a_single_run_is_one_setting():
+    """No setting dimensions: the run's own setting is the answer when it is safe, and none when not."""
+    one = synthetic_sweep().isel(interval_days=1, vacuum_kpa=1, replicate=0)
+    one.attrs = {}
+    d = decide(one)
+    assert d.setting_dims == () and d.best == {} and d.counts()["safe"] == 1
+    assert d.summary().startswith("The setting of this run is safe")
+    d = decide(synthetic_sweep().isel(interval_days=0, vacuum_kpa=1, replicate=0))  # 2 d: does not heal
+    assert d.best is None and d.summary().startswith("No safe setting")
