@@ -21,7 +21,7 @@ from models import SESSION_SETTINGS
 
 from ._summaries import outcome_table
 
-__all__ = ["compare_configs", "compare_decision", "CompareResult", "OutcomeRow", "SettingsRow", "outcome_rows", "settings_rows"]
+__all__ = ["compare_configs", "compare_decision", "stacked_sessions", "CompareResult", "OutcomeRow", "SettingsRow", "outcome_rows", "settings_rows"]
 
 NOT_SET = "–"  # a setting that does not apply to the config (no device, other device kind)
 
@@ -139,30 +139,32 @@ def compare_configs(configs: Sequence[Any], outdir: str | os.PathLike | None = N
 SESSION_VARIABLES = ("barrier_recovered", "barrier_recovery_hours", "injury_max_um", "petechiae_risk")
 
 
-def compare_decision(datasets: Sequence[xr.Dataset], names: Sequence[str], table: xr.Dataset, rule: Any = None):
-    """:func:`~experiments.report.decide` with each config one setting; None when no config has sessions.
+def stacked_sessions(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset | None:
+    """The per-session outputs the decision reads, of each config, along ``config``; None when no config has sessions.
 
-    The per-session outputs of the configs are stacked along ``config`` (a config with
-    fewer sessions is NaN after its last, which counts as neither a failure nor a
-    session); the objective comes from ``table`` (:func:`outcome_table`).
+    A config with fewer sessions is NaN after its last (neither a failure nor a session);
+    an untreated config is one NaN session (nothing fails; it smooths nothing).
     """
-    from ._decision import decide
-
-    with_sessions = [ds for ds in datasets if all(v in ds for v in SESSION_VARIABLES)]
-    if not with_sessions:
+    if not any(all(v in ds for v in SESSION_VARIABLES) for ds in datasets):
         return None
     parts = []
     for ds in datasets:
         if all(v in ds for v in SESSION_VARIABLES):
             part = ds[list(SESSION_VARIABLES)]
             parts.append(part.drop_vars([c for c in part.coords if c != "session"]))
-        else:  # an untreated config: no session, so nothing fails (and it smooths nothing)
+        else:
             parts.append(xr.Dataset({v: ("session", np.full(1, np.nan)) for v in SESSION_VARIABLES},
                                     coords={"session": [1]}))
-    stacked = xr.concat(parts, dim="config", join="outer").assign_coords(config=("config", list(names)))
-    from ._decision import DEFAULT_RULE
-    return decide(stacked, rule or DEFAULT_RULE, outcomes=table)
+    return xr.concat(parts, dim="config", join="outer").assign_coords(config=("config", list(names)))
 
+
+def compare_decision(datasets: Sequence[xr.Dataset], names: Sequence[str], table: xr.Dataset, rule: Any = None):
+    """:func:`~experiments.report.decide` with each config one setting (:func:`stacked_sessions`);
+    the objective from ``table`` (:func:`outcome_table`); None when no config has sessions."""
+    from ._decision import DEFAULT_RULE, decide
+
+    stacked = stacked_sessions(datasets, names)
+    return None if stacked is None else decide(stacked, rule or DEFAULT_RULE, outcomes=table)
 
 
 class OutcomeRow(NamedTuple):

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from ._figures import axis_label, finite_part, save_figure
 from ._scenarios import session_days
+from ._compare import stacked_sessions
 from ._summaries import outcome_table
 from ._timecourse import TIMECOURSE_SERIES
 from ._tradeoff import plot_tradeoff
@@ -49,6 +50,9 @@ def plot_compare(datasets: Sequence[xr.Dataset], names: Sequence[str], outdir: s
         fig.suptitle("comparison (triangles: sessions)", fontsize=10)
         files += save_figure(fig, outdir, "compare_timecourse")
     combined = outcome_table(datasets, names)
+    sessions = stacked_sessions(datasets, names)
+    if sessions is not None:  # the trade-off then knows which configs are safe (the decision of compare)
+        combined = xr.merge([combined, sessions], compat="override", join="outer")
     combined.attrs["sweep_dims"] = ["config"]
     got, notes = plot_tradeoff(combined, outdir, labels=list(names), stem="compare_tradeoff")
     return files + got, notes

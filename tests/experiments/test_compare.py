@@ -179,3 +179,14 @@ def test_compare_flags_the_injuring_config_and_never_calls_it_best(compared):
     assert len(names) == len(set(names))  # each outcome once
     for row in rows:  # numbers for people: no scientific notation for round-off zeros
         assert not any("e-1" in v for v in row.values), row
+
+
+def test_compare_tradeoff_keeps_the_injuring_config_off_the_front(compared, tmp_path):
+    """The trade-off of a comparison knows the verdicts: the wounding course is hollow, not on the front."""
+    from experiments.report import plot_compare
+
+    plot_compare(compared.datasets, compared.names, tmp_path)
+    svg = (tmp_path / "compare_tradeoff.svg").read_text()
+    course = compared.names.index("course")
+    assert f'id="unsafe-{course}"' in svg
+    assert f'id="front-{course}"' not in svg
