@@ -31,8 +31,11 @@ from sim import pad_time_grid
 __all__ = ["Layout", "Template", "available_memory", "build_template", "chunks_for", "default_batch_size",
            "lay_out", "plan_layout"]
 
-# Batch-size rules (see default_batch_size): a batch holds at most this much model state ...
-BATCH_STATE_BYTES = 8 * 2**20
+# Batch-size rules (see default_batch_size): a batch holds at most this much model state
+# (2 MiB: 6 scenarios of the default 256-column transect, 338 kB of state each; the main
+# job ran 1:26 with 1.15 GB peak in batches of 6 against 1:42 with 1.50 GB in batches of
+# 9 on the same machine: the working memory of a batch is ~6x what its state suggests) ...
+BATCH_STATE_BYTES = 2 * 2**20
 # ... uses at most this fraction of the available memory ...
 MEMORY_FRACTION = 0.5
 # ... and working memory per scenario is estimated as this many copies of its state

@@ -287,16 +287,22 @@ def test_experiments_sweep_is_the_python_api():
 
 
 def test_frequency_intensity_sweep_file_is_valid():
+    """The main job: interval x the device's dial levels, gentlest to strongest, each level within the hardware."""
     plan = load_sweep(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")
-    assert plan.dims == ("interval_days", "vacuum_kpa", "replicate")
-    assert plan.shape == (5, 5, 4)
+    assert plan.dims == ("interval_days", "level", "replicate")
+    assert plan.shape == (5, 6, 3)
     intervals = plan.coords["interval_days"][1]
     assert intervals.min() == 2 and intervals.max() == 21
-    vac = plan.coords["vacuum_kpa"][1]
     device = plan.base.device
-    assert np.all((vac >= device.vacuum_kpa.min) & (vac <= device.vacuum_kpa.max))
+    levels = list(plan.coords["level"][1])
+    assert levels == list(device.levels)  # every dial level, in the device's order
+    vac = [device.levels[name].vacuum_kpa for name in levels]
+    passes = [device.levels[name].passes for name in levels]
+    assert vac == sorted(vac) and passes == sorted(passes)  # gentlest first
+    assert all(device.vacuum_kpa.min <= v <= device.vacuum_kpa.max for v in vac)
     assert plan.base.skin_name == "young_face" and device.name == "diamond_medium"
     assert plan.base.grid.lateral == "1d"
+    assert plan.source["decision"]["max_petechiae_risk"] == 0.1
 
 
 def test_a_failing_model_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkeypatch):
