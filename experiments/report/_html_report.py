@@ -313,12 +313,16 @@ def _why(source: ReportInput, decision: Decision) -> list[str]:
             if reasons:
                 better.append((m, f"{_label(source, s)} ({format_quantity(m, units)}: "
                                   + "; ".join(_limit_detail(decision, s, r) for r in reasons) + ")"))
-    better.sort(key=lambda t: t[0] if decision.rule.sense == "min" else -t[0])
+    # the excluded settings nearest the recommendation first: where the limits start to bind
+    better.sort(key=lambda t: abs(t[0] - best_mean))
+    shown = 3
     out.append(f"It is the best of the {c['safe']} safe settings (of {n}) on the objective: "
                f"{format_quantity(best_mean, units)}.")
     word = "smoother" if decision.rule.objective.startswith(("ra_", "fine_line_")) else "better"
     if better:
-        out.append(f"{word.capitalize()} settings exist but fail a limit: {_listed([t[1] for t in better])}.")
+        more = f"; and {len(better) - shown} more (see the table)" if len(better) > shown else ""
+        out.append(f"{len(better)} {word} setting{'s' if len(better) != 1 else ''} fail a limit; the nearest: "
+                   f"{_listed([t[1] for t in better[:shown]])}{more}.")
     else:
         out.append(f"No setting that fails a limit would have been {word}.")
     if decision.runner_up is not None:
