@@ -233,15 +233,18 @@ def sweep(
 
 
 def _print_decision(dataset: Any, rule_spec: Any, folder: Path) -> None:
-    """The decision of a sweep with device sessions: printed, and written as ``folder/decision.json``."""
-    from experiments.report import DecisionRule, decide
+    """The decision of a sweep with device sessions (none without): :func:`_write_decision`."""
+    from experiments.report import DecisionRule, decide, has_sessions
 
-    if not all(v in dataset for v in ("barrier_recovered", "injury_max_um", "petechiae_risk")):
-        return  # no device sessions (e.g. a sweep of untreated skin): nothing to decide
-    decision = decide(dataset, DecisionRule.from_mapping(rule_spec))
+    if has_sessions(dataset):
+        typer.echo("")
+        _write_decision(decide(dataset, DecisionRule.from_mapping(rule_spec)), folder)
+
+
+def _write_decision(decision: Any, folder: Path) -> None:
+    """Print a decision's summary and write it as ``folder/decision.json``."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "decision.json").write_text(decision.to_json() + "\n", encoding="utf-8")
-    typer.echo("")
     typer.echo(decision.summary())
     typer.echo(f"decision written to {folder / 'decision.json'}")
 
@@ -284,8 +287,7 @@ def compare(
         table.add_row(row.name, row.units, *row.values, style=style)
     Console(width=max(Console().width, 50 + max(16, *map(len, result.names)) * len(result.names))).print(table)
     if result.decision is not None:
-        typer.echo(result.decision.summary())
-        (outdir / "decision.json").write_text(result.decision.to_json() + "\n", encoding="utf-8")
+        _write_decision(result.decision, outdir)
     for note in row_notes:
         typer.echo(f"note: {note}")
     files, notes = plot_compare(result.datasets, result.names, outdir)

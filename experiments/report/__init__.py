@@ -41,7 +41,7 @@
   the product team (``epiturn report``): one self-contained HTML page.
 """
 
-from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting, rule_of
+from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide, format_setting, has_sessions, rule_of
 from ._compare import CompareResult, OutcomeRow, SettingsRow, compare_configs, compare_decision, outcome_rows, settings_rows
 from ._compare_figures import plot_compare
 from ._figures import display_units
@@ -61,7 +61,7 @@ from ._validation_report import (ValidationReportFiles, validation_cells, valida
                                  validation_summary, write_validation_report)
 
 __all__ = [
-    "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting", "rule_of",
+    "DEFAULT_RULE", "OBJECTIVES", "Decision", "DecisionRule", "decide", "format_setting", "has_sessions", "rule_of",
     "CompareResult", "DEFAULT_HEATMAPS", "KINDS", "RUN_OUTCOMES_FROM_SAVES", "SUMMARY_OUTCOMES", "SettingsRow",
     "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "display_units", "format_mean_sd",
     "format_quantity", "format_range",

@@ -19,6 +19,7 @@ import xarray as xr
 from experiments.errors import InputError
 from models import SESSION_SETTINGS
 
+from ._decision import DECISION_INPUTS
 from ._summaries import outcome_table
 
 __all__ = ["compare_configs", "compare_decision", "stacked_sessions", "CompareResult", "OutcomeRow", "SettingsRow", "outcome_rows", "settings_rows"]
@@ -136,7 +137,8 @@ def compare_configs(configs: Sequence[Any], outdir: str | os.PathLike | None = N
     return CompareResult(names, table, datasets, files, settings_rows(resolved), decision)
 
 
-SESSION_VARIABLES = ("barrier_recovered", "barrier_recovery_hours", "injury_max_um", "petechiae_risk")
+# what the decision reads, and the recovery hours its table reports
+SESSION_VARIABLES = DECISION_INPUTS + ("barrier_recovery_hours",)
 
 
 def stacked_sessions(datasets: Sequence[xr.Dataset], names: Sequence[str]) -> xr.Dataset | None:

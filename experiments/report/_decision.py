@@ -53,6 +53,13 @@ OBJECTIVES: dict[str, tuple[str, str]] = {
     "irritation_burden_days": ("min", "irritation burden"),
 }
 SETTING_DIMS_EXCLUDED = ("replicate", "time", "session", "event", "x", "y", "z")
+# the per-session outputs a decision reads (docs/outcomes.md); a result without them has no sessions
+DECISION_INPUTS = ("barrier_recovered", "injury_max_um", "petechiae_risk")
+
+
+def has_sessions(result: xr.Dataset) -> bool:
+    """Whether ``result`` holds the per-session outputs :func:`decide` reads (:data:`DECISION_INPUTS`)."""
+    return all(v in result for v in DECISION_INPUTS)
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,7 @@ def decide(result: xr.Dataset, rule: DecisionRule | None = None, outcomes: xr.Da
     Raises :class:`~experiments.errors.InputError` (naming what is missing) otherwise.
     """
     rule = rule or DEFAULT_RULE
-    missing = [v for v in ("barrier_recovered", "injury_max_um", "petechiae_risk") if v not in result]
+    missing = [v for v in DECISION_INPUTS if v not in result]
     if missing:
         raise InputError(f"result: has no {', '.join(missing)}; a decision needs a result with device sessions "
                          "(a sweep or comparison of treatment courses)", parameter="result")
