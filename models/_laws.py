@@ -281,7 +281,8 @@ def relaxation_step(x, target, tau, dt):
     Any ``dt >= 0`` (``dt = 0``: both are ``x``); shapes broadcast.
     """
     r = dt / tau
-    return target + (x - target) * jnp.exp(-r), target + (x - target) * mean_decay_factor(r)
+    # written as increments of ``x`` (``1 - e^{-r}`` by expm1): ``dt = 0`` returns ``x`` bit for bit
+    return x + (target - x) * -jnp.expm1(-r), x + (target - x) * (1.0 - mean_decay_factor(r))
 
 
 def cascade_step(f, g, target, tau_f, tau_g, dt):
@@ -299,7 +300,9 @@ def cascade_step(f, g, target, tau_f, tau_g, dt):
     phi = jnp.where(small, 1.0 - 0.5 * y, -jnp.expm1(-ys) / ys)
     decay_f = jnp.exp(-a * dt)
     df = f - target
-    return target + df * decay_f, target + (g - target) * jnp.exp(-b * dt) + df * b * dt * decay_f * phi
+    # as increments (``1 - e^{-y}`` by expm1): ``dt = 0`` returns ``(f, g)`` bit for bit
+    return (f - df * -jnp.expm1(-a * dt),
+            g + (target - g) * -jnp.expm1(-b * dt) + df * b * dt * decay_f * phi)
 
 
 def proliferative_response_step(mitogen, basal_activation, target, tau, dt):
@@ -322,7 +325,9 @@ def proliferative_response_step(mitogen, basal_activation, target, tau, dt):
     phi1 = jnp.where(small, 1.0 - 0.5 * x, -jnp.expm1(-xs) / xs)
     phi2 = jnp.where(small, 0.5 * x, (1.0 - (1.0 + xs) * jnp.exp(-xs)) / xs)
     du, dA = mitogen - target, basal_activation - target
-    return target + du * decay, target + (dA + du * x) * decay, target + dA * phi1 + du * phi2
+    grow = -jnp.expm1(-x)  # 1 - e^{-x}; the increments below make ``dt = 0`` return the inputs bit for bit
+    return (mitogen - du * grow, basal_activation - dA * grow + du * x * decay,
+            basal_activation - dA * (1.0 - phi1) + du * phi2)
 
 
 def chain_speed(params: SkinParams, differentiation_drive):

@@ -144,7 +144,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     lb, secreted = exact_store_release(state.lamellar_body_store, params.lb_secretion_per_hour * drive,
                                        1.0 / params.lb_refill_hours, dt)
     dose = lipid_dose(params, secreted, n, grid.bin_age_mid_h)
-    lam = 1.0 - (1.0 - lam) * jnp.exp(-dose)
+    lam = lam + (1.0 - lam) * -jnp.expm1(-dose)  # 1 - (1 - lam) e^{-dose}, exact at dose 0
 
     # 6. SC cohort kinetics (exact exponentials at fixed depth order)
     above = layers_above(n)
@@ -188,7 +188,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     f_target, e_target = dermis_targets(params, c_excess)
     f, g = cascade_step(state.fibroblast_activation, state.growth_factor, f_target,
                         params.fibroblast_hours, params.growth_factor_hours, dt)
-    e = e_target + (state.erythema - e_target) * jnp.exp(-dt / params.erythema_hours)
+    e, _ = relaxation_step(state.erythema, e_target, params.erythema_hours, dt)
     D_b = remodelling_diffusivity(params, f)
     b = _dermis_step(lat)(D_b > 0, (state.dermis_um, dt, D_b, 1.0 / params.relapse_hours,
                                      params.dermis_template_um / params.relapse_hours))

@@ -24,8 +24,7 @@ def exact_store_release(store, rate_out, refill_rate, dt):
     """
     a = rate_out + refill_rate
     s_inf = jnp.where(a > 0, refill_rate / jnp.where(a > 0, a, 1.0), store)
-    decay = jnp.exp(-a * dt)
-    S_new = s_inf + (store - s_inf) * decay
+    S_new = store + (s_inf - store) * -jnp.expm1(-a * dt)  # s_inf + (S - s_inf) e^{-a dt}; dt = 0: S
     # int_0^dt S(t) dt = s_inf dt + (S - s_inf)(1 - e^{-a dt}) / a
     integral = s_inf * dt + (store - s_inf) * jnp.where(a > 0, -jnp.expm1(-a * dt) / jnp.where(a > 0, a, 1.0), dt)
     return S_new, rate_out * integral
@@ -36,8 +35,8 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
 
     With ``x = dt / tau`` and Poisson weights ``p_j = e^{-x} x^j / j!``:
     ``m_k(dt) = sum_{l<=k} p_{k-l} m_l + P tau (1 - sum_{j<=k} p_j)``. Returns
-    ``(m_new, outflow)`` where ``outflow = P dt + sum(m) - sum(m_new)`` (exact, so cells
-    are conserved to round-off). ``ve_cells``: shape ``L + (K,)``; ``P``: shape ``L``;
+    ``(m_new, outflow)`` where ``outflow = P dt + sum(m - m_new)`` (exact, so cells
+    are conserved to round-off; ``dt = 0`` returns ``(m, 0)`` bit for bit). ``ve_cells``: shape ``L + (K,)``; ``P``: shape ``L``;
     ``tau_stage``: a scalar or one per column (shape ``L``).
     """
     m = ve_cells
@@ -59,7 +58,7 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     decay = jnp.exp(-x)
     m_new = decay * conv + (P * tau_stage)[..., None] * (1.0 - decay * cum)
     m_new = jnp.maximum(m_new, 0.0)
-    outflow = P * dt + jnp.sum(m, axis=-1) - jnp.sum(m_new, axis=-1)
+    outflow = P * dt + jnp.sum(m - m_new, axis=-1)  # one sum of differences: exactly 0 when dt = 0
     return m_new, outflow
 
 

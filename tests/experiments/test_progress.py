@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 import experiments
+from experiments import _homeostasis as homeostasis
 from experiments._activity import StderrLines, reporting, say, step
 from experiments.errors import InputError
 from experiments.sweep._progress import ProgressBar, format_duration, progress_line
@@ -172,7 +173,11 @@ RUN = {"skin": "young_face", "grid": {"lateral": "column", "dt_hours": 1}, "save
        "duration_days": 2}
 
 
-def test_a_run_is_quiet_unless_asked_and_says_each_step_with_its_time(capfd):
+def test_a_run_is_quiet_unless_asked_and_says_each_step_with_its_time(capfd, monkeypatch):
+    # as in a fresh process: the homeostasis is spun up or read from the cache file, and
+    # said (a process says it once; other tests may have loaded it already)
+    monkeypatch.setattr(homeostasis, "_LOADED", {})
+    monkeypatch.setattr(homeostasis, "_WRITTEN", set())
     heard: list[str] = []
     ds = experiments.run(RUN, progress=heard.append)
     steps = [line for line in heard if line.endswith("…")]

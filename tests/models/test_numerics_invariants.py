@@ -21,6 +21,7 @@ exactly zero in the reference run must stay zero (to 1e-12 absolute).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from experiments.config import load_run_config
 from experiments._run import model_grid, prepare
 from models import _simulate as simulate_module
 from models import (
-    ModelGrid, apply_event, initial_state, make_params, make_schedule, shift_bins, simulate, skin_step, ve_um_per_layer,
+    ModelGrid, apply_event, column_tewl, initial_state, make_params, make_schedule, shift_bins, simulate, skin_step, ve_um_per_layer,
 )
 from sim import LateralGrid, make_time_grid, pad_time_grid
 
@@ -228,6 +229,24 @@ def test_laterally_uniform_transect_equals_the_column(column):
     assert compared >= 10
     # the strip really happened
     assert float(np.max(outs_c.diag.tewl)) > 2 * float(out0_c.diag.tewl)
+
+
+@pytest.mark.parametrize("lateral", ["column", "1d"])
+def test_a_zero_length_step_changes_no_bit_of_the_state(column, lateral):
+    """Padding steps (``dt = 0``) keep every compiled scan one shape; they must be the
+    identity bit for bit, so that cutting a run into padded pieces changes nothing. Checked
+    two days after the strip, while every signal and store is away from its target."""
+    prep = column if lateral == "column" else on_transect(column)
+    mid = simulate(prep.state0, prep.params, prep.schedule, prep.grid).final_state
+    tewl = column_tewl(mid, prep.params)
+    same = jax.jit(lambda s: skin_step(s, prep.params, 0.0, prep.grid, tewl=tewl))(mid)
+    moved = jax.jit(lambda s: skin_step(s, prep.params, 1.0, prep.grid, tewl=tewl))(mid)
+    changed = 0
+    for name in (f.name for f in dataclasses.fields(mid)):
+        a, b = np.asarray(getattr(mid, name)), np.asarray(getattr(same, name))
+        np.testing.assert_array_equal(b, a, err_msg=name)
+        changed += not np.array_equal(np.asarray(getattr(moved, name)), a)
+    assert changed >= 10  # a real step moves the fields the zero step must leave alone
 
 
 # --------------------------------------------------------------------------- compile once
