@@ -78,6 +78,7 @@ OUTPUTS: dict[str, Output] = {
     "petechiae_risk": Output("1", "petechiae risk of the session, 0..1 (vacuum vs capillary fragility)", ("session",)),
     "session_strain": Output("1", "skin strain in the hand-piece opening during the session", ("session",)),
     "session_exposed_fraction": Output("1", "fraction of the area left with less than half an SC layer by the session", ("session",)),
+    "session_denuded_fraction": Output("1", "fraction of the area left without living epidermis by the session (a full-thickness epidermal wound)", ("session",)),
     "tewl_after_session": Output("g m-2 h-1", "TEWL right after the session", ("session",)),
     # course scalars
     "ra_change_pct_end_course": Output("%", "change of Ra from baseline at the end of the course", ()),
@@ -89,6 +90,7 @@ OUTPUTS: dict[str, Output] = {
     "barrier_recovery_hours_max": Output("h", "longest barrier recovery time of the sessions", ()),
     "max_injury_um": Output("um", "deepest loss of living epidermis during the run", ()),
     "exposed_fraction": Output("1", "largest fraction of the area where living epidermis was exposed", ()),
+    "denuded_fraction": Output("1", "largest fraction of the area left without living epidermis by a session", ()),
 }
 
 # coordinate name: (units, long_name); in files ``time`` is the CF time coordinate (experiments.storage._cf)

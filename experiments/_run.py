@@ -306,15 +306,19 @@ def _course_outcomes(resolved: ResolvedRunConfig, events: EventTable, tgrid: Tim
         values["recovered_at_start"] = at_start
         for name, record in (("injury_max_um", "injury_um"), ("petechiae_risk", "petechiae_risk"),
                              ("session_strain", "strain"), ("session_exposed_fraction", "exposed_fraction"),
-                             ("tewl_after_session", "tewl_after")):
+                             ("session_denuded_fraction", "denuded_fraction"), ("tewl_after_session", "tewl_after")):
             values[name] = rec[record][steps]
         interval_h = resolved.protocol.interval_days * HOURS_PER_DAY
         t_course = min(starts[-1] + interval_h, end_h)
     t_all = np.concatenate([t_h, jumps_t])
     v_all = np.concatenate([tewl, jumps_v])
     values["irritation_burden_days"] = outcomes.irritation_burden_days(t_all, v_all, baseline)
-    values["max_injury_um"] = float(np.max(_dense(out0, outs, "injury_depth_um")))
+    # the deepest loss: the unhealed depth at every step end, and what each event removed
+    # (a full-thickness wound refills fast enough that a step end can miss its depth)
+    values["max_injury_um"] = float(max(np.max(_dense(out0, outs, "injury_depth_um")),
+                                        np.max(rec["injury_um"], initial=0.0)))
     values["exposed_fraction"] = float(np.max(rec["exposed_fraction"], initial=0.0))
+    values["denuded_fraction"] = float(np.max(rec["denuded_fraction"], initial=0.0))
     for name, diag in (("ra", "ra_um"), ("fine_line", "fine_line_depth_um"), ("ve_thickness", "ve_thickness_um")):
         series = _dense(out0, outs, diag)
         whens = [("end_course", t_course if steps else None)]

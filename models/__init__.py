@@ -37,7 +37,7 @@ from models._grid import ModelGrid
 from models._params import SkinParams, make_params, require_x64
 from models._state import SkinState, initial_state
 from models._laws import (
-    UPPER_VE_FRACTION, barrier_resistance, barrier_tewl, basal_cytokine_excess, calcium_gradient_loss,
+    UPPER_VE_FRACTION, WOUND_BED_DEPTH_UM, barrier_resistance, barrier_tewl, basal_cytokine_excess, calcium_gradient_loss,
     calcium_retention_rate, calcium_top, calcium_washout_coefficient, cascade_step, chain_speed, cohesion_loss_rate,
     dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose, lipid_processing_profile,
     mean_decay_factor, mitogen_target, proliferation, proliferative_response_step, relaxation_step,
@@ -71,7 +71,7 @@ __all__ = [
     # grid, parameters, state
     "ModelGrid", "SkinParams", "make_params", "require_x64", "SkinState", "initial_state",
     # rate laws
-    "UPPER_VE_FRACTION", "smooth_relu", "layers_above", "ve_um_per_layer", "ve_depth_um", "layer_resistance",
+    "UPPER_VE_FRACTION", "WOUND_BED_DEPTH_UM", "smooth_relu", "layers_above", "ve_um_per_layer", "ve_depth_um", "layer_resistance",
     "barrier_resistance", "tewl_from_resistance", "barrier_tewl", "store_release_rate", "upper_ve_weights",
     "calcium_retention_rate", "calcium_washout_coefficient", "calcium_top", "secretion_drive", "lipid_dose",
     "cohesion_loss_rate", "lipid_processing_profile", "desquamation_rate", "proliferation", "dermis_targets",

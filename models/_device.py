@@ -68,7 +68,7 @@ import numpy as np
 
 from sim import LateralGrid
 from models._grid import ModelGrid
-from models._laws import smooth_relu, upper_ve_weights, ve_um_per_layer
+from models._laws import WOUND_BED_DEPTH_UM, smooth_relu, upper_ve_weights, ve_um_per_layer
 from models._params import SkinParams, require_x64
 from models._state import SkinState
 from models._tables import DEVICE_CONSTANTS, SESSION_SETTINGS, SKIN_MECHANICS_PARAMETERS
@@ -441,6 +441,7 @@ class SessionRecord(NamedTuple):
     strain: jax.Array  # ()
     petechiae_risk: jax.Array  # ()
     exposed_fraction: jax.Array  # () fraction of columns with < exposed_sc_layers SC left
+    denuded_fraction: jax.Array  # () fraction of columns left with less living epidermis than one basal cell
     store_released: jax.Array  # (L) cytokine store fraction released
 
 
@@ -502,9 +503,12 @@ def session_update(f: SessionFields, params: SkinParams, dev: DeviceParams, s: S
     petechiae = jax.nn.sigmoid((suct.vacuum_eff_kpa - dev.capillary_fragility_kpa)
                                / (dev.petechiae_width_fraction * dev.capillary_fragility_kpa))
     exposed = jnp.mean(jax.nn.sigmoid((dev.exposed_sc_layers - jnp.sum(n, axis=-1)) / 0.1))
+    # a full-thickness epidermal wound: less living epidermis left than one basal cell
+    left_um = um_per_ve * jnp.sum(m, axis=-1)
+    denuded = jnp.mean(jax.nn.sigmoid((WOUND_BED_DEPTH_UM - left_um) / (0.05 * WOUND_BED_DEPTH_UM)))
     new = f._replace(sc_layers=n, ve_cells=m, cytokine=c, cytokine_store=f.cytokine_store - released,
                      wound_um=f.wound_um + injury_um, removed=f.removed + sc_taken + ve_taken)
-    return new, SessionRecord(sc_taken, injury_um, suct.strain, petechiae, exposed, released)
+    return new, SessionRecord(sc_taken, injury_um, suct.strain, petechiae, exposed, denuded, released)
 
 
 def apply_session(state: SkinState, params: SkinParams, dev: DeviceParams, s: SessionSettings,

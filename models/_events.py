@@ -32,6 +32,7 @@ class EventRecord(NamedTuple):
     removed_um: jax.Array  # lateral mean of tissue removed (SC + living epidermis), µm
     injury_um: jax.Array  # deepest living epidermis removed by this event, µm
     exposed_fraction: jax.Array  # fraction of columns left with < 0.5 SC layer (strips, sessions)
+    denuded_fraction: jax.Array  # fraction of columns left without living epidermis (sessions)
     petechiae_risk: jax.Array  # 0..1 (sessions)
     strain: jax.Array  # suction strain (sessions)
     tewl_after: jax.Array  # lateral-mean TEWL right after the event (sessions; 0 otherwise)
@@ -59,7 +60,7 @@ def _session_record(fields: SessionFields, params: SkinParams, device: DevicePar
     return new, EventRecord(
         removed_layers=jnp.mean(rec.removed_sc_layers), removed_um=jnp.mean(removed_um),
         injury_um=jnp.max(rec.removed_ve_um), exposed_fraction=rec.exposed_fraction,
-        petechiae_risk=rec.petechiae_risk, strain=rec.strain, tewl_after=jnp.zeros(()))
+        denuded_fraction=rec.denuded_fraction, petechiae_risk=rec.petechiae_risk, strain=rec.strain, tewl_after=jnp.zeros(()))
 
 
 def _strip_and_session(fields: SessionFields, params: SkinParams, device: DeviceParams,
@@ -73,7 +74,7 @@ def _strip_and_session(fields: SessionFields, params: SkinParams, device: Device
     exposed = jnp.mean(jax.nn.sigmoid((device.exposed_sc_layers - jnp.sum(n_new, axis=-1)) / 0.1))
     strip_record = EventRecord(
         removed_layers=jnp.mean(strip_layers), removed_um=jnp.mean(strip_layers) * params.sc_layer_thickness_um,
-        injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed,
+        injury_um=jnp.zeros(()), exposed_fraction=is_strip * exposed, denuded_fraction=jnp.zeros(()),
         petechiae_risk=jnp.zeros(()), strain=jnp.zeros(()), tewl_after=jnp.zeros(()))
     return jax.lax.cond(kind == EVENT_SESSION, lambda f: _session_record(f, params, device, row, grid),
                         lambda f: (f, strip_record), fields)

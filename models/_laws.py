@@ -76,12 +76,21 @@ def ve_um_per_layer(params: SkinParams):
     return params.ve_thickness_um / (params.basal_flux_layers_per_hour * params.ve_transit_hours)
 
 
-def ve_depth_um(params: SkinParams, ve_cells):
-    """Lateral-mean VE thickness ``H = mean(ve_um_per_layer sum_k m_k)`` (µm), a scalar.
+# the depth scale of the signals never falls below one basal cell (µm; an assumption: the
+# basal keratinocyte is about 10 µm across). It matters only in a full-thickness
+# epidermal wound, where the living layer is gone and the signals sit in the wound bed
+WOUND_BED_DEPTH_UM = 10.0
 
-    The depth that scales the normalised-depth diffusion of cytokine and calcium.
+
+def ve_depth_um(params: SkinParams, ve_cells):
+    """Depth of the signal fields ``H = max(mean(ve_um_per_layer sum_k m_k), H_bed)`` (µm), a scalar.
+
+    The lateral-mean VE thickness, floored at :data:`WOUND_BED_DEPTH_UM`: the depth that
+    scales the normalised-depth diffusion of cytokine and calcium. The floor keeps the
+    signals defined (finite) when a session removes the whole living epidermis; at any
+    VE thicker than one basal cell it is inert.
     """
-    return jnp.mean(ve_um_per_layer(params) * jnp.sum(ve_cells, axis=-1))
+    return jnp.maximum(jnp.mean(ve_um_per_layer(params) * jnp.sum(ve_cells, axis=-1)), WOUND_BED_DEPTH_UM)
 
 
 # --------------------------------------------------------------------------- barrier
