@@ -24,7 +24,7 @@ import xarray as xr
 from sim import LateralGrid, TimeGrid, make_time_grid, pad_time_grid
 from models import (Diagnostics, EVENT_SESSION, EVENT_STRIP, HARDWARE_KEYS, READOUT_NAMES, DeviceParams, ModelGrid, Schedule, SkinParams, SkinState,
                     make_device_params, make_params, make_schedule, outcomes, simulate, status_message)
-from experiments.config import ResolvedRunConfig, load_run_config
+from experiments.config import ResolvedRunConfig, limits, load_run_config
 from experiments.errors import SimulationError
 from experiments._activity import reporting, step
 from experiments._homeostasis import homeostatic_state
@@ -37,7 +37,6 @@ __all__ = ["EventTable", "Prepared", "RunPlan", "check_finite", "device_params",
            "time_grid", "to_dataset"]
 
 HOURS_PER_DAY = 24.0
-N_MATURATION_STAGES = 8
 # SC layers in the last ("older than sc_max_age_days") age bin above which a run warns
 OLDEST_BIN_WARN_LAYERS = 0.01
 
@@ -46,7 +45,7 @@ def model_grid(resolved: ResolvedRunConfig) -> ModelGrid:
     g = resolved.grid
     lateral = LateralGrid(g.lateral, g.n, g.width_mm * 1000.0)
     n_bins = int(round(g.sc_max_age_days * HOURS_PER_DAY / g.sc_bin_hours))
-    return ModelGrid(lateral=lateral, nz=g.nz, n_stages=N_MATURATION_STAGES,
+    return ModelGrid(lateral=lateral, nz=g.nz, n_stages=limits.N_MATURATION_STAGES,
                      bin_width_h=float(g.sc_bin_hours), n_bins=n_bins)
 
 

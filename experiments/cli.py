@@ -106,6 +106,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"{exc.filename or exc}: is a directory")
         except PermissionError as exc:
             fail(f"{exc.filename or exc}: permission denied")
+        except OSError as exc:  # a path that cannot be used (a name too long for the file system, ...)
+            fail(f"{str(exc.filename or '')[:200]}: {exc.strerror or type(exc).__name__}")
 
     return wrapper
 

@@ -22,12 +22,15 @@ One concern per private module: ``_errors`` (ConfigError and its messages), ``_y
 (the schema base, ranges, validation), ``_protocol`` (session settings from
 ``models.SESSION_SETTINGS``, the protocol), ``_device``, ``_run_config`` (the rest of a
 run config), ``_resolve`` (resolution), ``_overrides`` (``KEY=VALUE`` overrides),
-``_paths`` (long names and units of dotted config paths).
+``_paths`` (long names and units of dotted config paths), ``_limits`` (the limits on sizes
+and derived lengths, docs/limits.md).
 """
 
 from experiments.config._device import DeviceSpec
-from experiments.config._errors import ConfigError
-from experiments.config._lookup import CONFIGS_ENV, REPO_ROOT, config_dirs, list_devices, list_profiles, locate_device, locate_profile
+from experiments.config._errors import ConfigError, format_value
+from experiments.config import _limits as limits
+from experiments.config._lookup import (CONFIGS_ENV, REPO_ROOT, check_reference_text, config_dirs, confine, is_file, list_devices,
+                                        list_profiles, locate_device, locate_profile)
 from experiments.config._overrides import apply_overrides
 from experiments.config._paths import FieldDescription, describe, long_name, units_of
 from experiments.config._protocol import SETTING_NAMES, LevelSettings, ProtocolSpec, SettingsSpec
@@ -56,9 +59,14 @@ __all__ = [
     "StripEvent",
     "apply_overrides",
     "canonical_json",
+    "check_reference_text",
     "config_dirs",
+    "confine",
     "content_hash",
     "describe",
+    "format_value",
+    "is_file",
+    "limits",
     "list_devices",
     "list_profiles",
     "load_device",

@@ -7,12 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from experiments.config._errors import MISSING, schema_problem
+from experiments.config._limits import MIN_DIAMETER_MM, MIN_NOZZLE_MM
 from experiments.config._protocol import SETTING_NAMES, LevelSettings
 from experiments.config._schema import Range, Schema, Text, field
 from models import SESSION_SETTINGS
 
 
-Diameter = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=50)]
+Diameter = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=MIN_DIAMETER_MM, le=50)]
+NozzleDiameter = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=MIN_NOZZLE_MM, le=50)]
 GrainSize = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=2000)]
 Load = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=100)]
 _VACUUM = SESSION_SETTINGS["vacuum_kpa"]
@@ -28,7 +30,7 @@ class DeviceSpec(Schema):
     grit_um: GrainSize | None = field(None, units="um", description="diamond grit size")
     crystal_size_um: GrainSize | None = field(None, units="um", description="crystal size")
     crystal_flow_g_min: Range | None = field(None, units=SESSION_SETTINGS["crystal_flow_g_min"].units, description="crystal-flow range")
-    nozzle_diameter_mm: Diameter | None = field(None, units="mm", description="crystal nozzle bore")
+    nozzle_diameter_mm: NozzleDiameter | None = field(None, units="mm", description="crystal nozzle bore")
     vacuum_kpa: Range = field(units=_VACUUM.units, description="vacuum range")
     air_flow_l_min: Range | None = field(None, units=SESSION_SETTINGS["air_flow_l_min"].units, description="air-flow range")
     max_load_n: Load | None = field(None, units=SESSION_SETTINGS["load_n"].units, description="maximum hand load")

@@ -11,6 +11,7 @@ followed by `` (in FILE)`` when the value came from a YAML file.
 from __future__ import annotations
 
 import re
+import reprlib
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -29,15 +30,35 @@ MISSING = _Missing()
 """The value of a key that is required but not given (shows as ``(missing)``)."""
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 6, 8, 8, 8
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 100, 100, 40
+
+
 def format_value(value: Any, limit: int = 80) -> str:
-    """A value as a message shows it: ``20.0`` as ``20``, paths and text quoted, cut at ``limit``."""
+    """A value as a message shows it: ``20.0`` as ``20``, paths and text quoted, cut at ``limit``.
+
+    The text is built with bounded work (``reprlib``: a few levels, items and characters),
+    so a value of 10^9 items, or one that contains itself, shows at once.
+    """
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         text = str(int(value))  # 20.0 (validated) shows as the user wrote it, 20
     elif isinstance(value, Path):
-        text = repr(str(value))
+        text = _REPR.repr(str(value))
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        text = f"{float(value):.3g}" if value.bit_length() < 1000 else "(an integer of %d digits)" % int(value.bit_length() * 0.30103)
     else:
-        text = repr(value)
+        try:
+            text = _REPR.repr(value)
+        except Exception:  # noqa: BLE001 - a value whose repr fails: its type
+            text = f"({type(value).__name__})"
     text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks the cut)."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -61,7 +82,7 @@ def format_path(parts: Sequence[Any]) -> str:
         if isinstance(p, int):
             out += f"[{p}]"
         else:
-            out += ("." if out else "") + str(p)
+            out += ("." if out else "") + cut(p, 60)
     return out or "config"
 
 
@@ -83,14 +104,14 @@ class ConfigError(InputError):
         file: str | Path | None = None,
         parameter: str | None = None,
     ):
-        self.field = field if isinstance(field, str) else format_path(field)
+        self.field = cut(field, 160) if isinstance(field, str) else cut(format_path(field), 160)
         self.value = value
         self.problem = problem
         self.allowed = allowed
         self.file = str(file) if file is not None else None
-        message = f"{self.field}: {format_value(value)} {problem}; allowed: {allowed}"
+        message = f"{self.field}: {format_value(value)} {cut(problem, 300)}; allowed: {cut(allowed, 400)}"
         if self.file:
-            message += f" (in {self.file})"
+            message += f" (in {cut(self.file, 300)})"
         super().__init__(message, parameter)
 
     def in_file(self, file: str | Path | None) -> "ConfigError":
@@ -117,10 +138,14 @@ def _number(x: Any) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) else str(x)
 
 
+_UNION_MEMBERS = frozenset({"float", "int", "str", "bool", "none", "bytes", "list", "dict", "tuple"})
+"""Names pydantic puts in an error location for the member of a union (``vacuum_kpa.float``)."""
+
+
 def _clean_loc(loc: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
     out = []
     for p in loc:
-        if isinstance(p, str) and (p in kinds or "[" in p or "(" in p):
+        if isinstance(p, str) and (p in kinds or p in _UNION_MEMBERS or "[" in p or "(" in p):
             continue  # discriminator tags and validator-function names pydantic puts in paths
         out.append(p)
     return out

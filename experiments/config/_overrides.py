@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 from experiments.config._errors import ConfigError, format_path, split_path
 from experiments.config._lookup import locate
 from experiments.config._run_config import RunConfig
-from experiments.config._yaml import load_mapping, parse_yaml_text
+from experiments.config._yaml import MAX_DEPTH, load_mapping, parse_yaml_text
 
 PARAMETER = "overrides"
 """The argument of :func:`apply_overrides` / :func:`experiments.config.load_run_config` its errors name."""
@@ -28,21 +28,21 @@ def _error(field: Any, value: Any, problem: str, allowed: str) -> ConfigError:
     return ConfigError(field, value, problem, allowed, parameter=PARAMETER)
 
 
-def _expand_reference(data: dict, head: str, base_dir: Path | None) -> None:
+def _expand_reference(data: dict, head: str, base_dir: Path | None, confined: bool) -> None:
     """Make a skin or device given by name or path a mapping, so deeper keys apply to it."""
     ref = data[head]
     if head == "skin":
-        path = locate("skin", ref, base_dir, "skin")
+        path = locate("skin", ref, base_dir, "skin", confined)
         data["skin"] = {"base": str(path)}
         data["skin"]["name"] = load_mapping(path, "skin").get("name") or path.stem
     else:
-        path = locate("devices", ref, base_dir, "device")
+        path = locate("devices", ref, base_dir, "device", confined)
         mapping = load_mapping(path, "device")
         mapping.setdefault("name", path.stem)
         data["device"] = mapping
 
 
-def _apply_override(data: dict, item: str, base_dir: Path | None) -> None:
+def _apply_override(data: dict, item: str, base_dir: Path | None, confined: bool) -> None:
     if "=" not in item:
         raise _error(PARAMETER, item, "is not KEY=VALUE", "a dotted config path and a YAML value, e.g. protocol.interval_days=7")
     key, raw = item.split("=", 1)
@@ -50,12 +50,14 @@ def _apply_override(data: dict, item: str, base_dir: Path | None) -> None:
     parts = split_path(key)
     if not parts or not isinstance(parts[0], str) or not _PATH.fullmatch(key):
         raise _error(PARAMETER, item, "does not start with a valid dotted config path", f"a path starting with one of {', '.join(_TOP_KEYS)}")
+    if len(parts) > MAX_DEPTH or len(key) > 1000:
+        raise _error(PARAMETER, item, f"has a path of {len(parts)} parts ({len(key)} characters)", f"a dotted config path of at most {MAX_DEPTH} parts")
     if parts[0] not in _TOP_KEYS:
         raise _error(key, parts[0], f"is not a known key (from {PARAMETER})", ", ".join(_TOP_KEYS))
     value = parse_yaml_text(raw, key) if raw.strip() else None
     head = parts[0]
     if head in ("skin", "device") and len(parts) > 1 and isinstance(data.get(head), str):
-        _expand_reference(data, head, base_dir)
+        _expand_reference(data, head, base_dir, confined)
     container: Any = data
     for depth, part in enumerate(parts[:-1]):
         nxt = parts[depth + 1]
@@ -88,9 +90,13 @@ def _apply_override(data: dict, item: str, base_dir: Path | None) -> None:
             container[last] = value
 
 
-def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], base_dir: str | Path | None = None) -> dict:
-    """A copy of ``data`` with ``KEY=VALUE`` overrides applied (values parsed as YAML)."""
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], base_dir: str | Path | None = None, *, confined: bool = False) -> dict:
+    """A copy of ``data`` with ``KEY=VALUE`` overrides applied (values parsed as YAML).
+
+    ``confined``: ``data`` was read from a file in ``base_dir``, whose references by path
+    must stay in the config folders or ``base_dir`` (:func:`experiments.config._lookup.locate`).
+    """
     out = copy.deepcopy(dict(data))
     for item in overrides:
-        _apply_override(out, item, Path(base_dir) if base_dir else None)
+        _apply_override(out, item, Path(base_dir) if base_dir else None, confined)
     return out

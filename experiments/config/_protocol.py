@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, create_model, field_validator, model_validator
 
 from experiments.config._errors import schema_problem
-from experiments.config._schema import NonNegative, Schema, Text, field, message_units
+from experiments.config._limits import MAX_DAYS
+from experiments.config._schema import Schema, Text, field, message_units
 from models import SESSION_SETTINGS, SettingSpec
 
 SETTING_NAMES = tuple(SESSION_SETTINGS)
@@ -157,8 +158,8 @@ class ProtocolSpec(Schema):
 
     interval_days: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=3650)] = field(units="d", description="interval between sessions")
     sessions: Annotated[int, Field(strict=True, ge=1, le=1000)] = field(units="1", description="number of sessions")
-    start_day: NonNegative = field(0.0, description="day of the first session")
-    follow_up_days: NonNegative = field(28.0, units="d", description="follow-up after the last session")
+    start_day: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_DAYS)] = field(0.0, units="d", description="day of the first session")
+    follow_up_days: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_DAYS)] = field(28.0, units="d", description="follow-up after the last session")
     settings: SettingsSpec = Field(default_factory=SettingsSpec)
 
     @model_validator(mode="after")

@@ -17,9 +17,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from experiments.config._device import DeviceSpec, device_problem
 from experiments.config._errors import MISSING, ConfigError
-from experiments.config._lookup import list_devices, locate
+from experiments.config._limits import (MAX_DAYS, MAX_TIME_STEPS, N_MATURATION_STAGES, available_memory, human_bytes, n_columns, ramp_steps,
+                                        run_memory_bytes)
+from experiments.config._lookup import check_reference_text, is_file, list_devices, locate
 from experiments.config._overrides import apply_overrides
 from experiments.config._protocol import SETTING_NAMES, ProtocolSpec, SettingsSpec
 from experiments.config._run_config import GridSpec, RunConfig, SaveSpec, SkinParameterEntry, SkinProfile, StripEvent
@@ -45,9 +49,9 @@ class _Skin:
     sources: dict[str, str]
 
 
-def _resolve_skin(spec: Any, base_dir: Path | None, field_path: str, chain: tuple[Path, ...] = ()) -> _Skin:
+def _resolve_skin(spec: Any, base_dir: Path | None, field_path: str, chain: tuple[Path, ...] = (), confined: bool = False) -> _Skin:
     if isinstance(spec, str):
-        path = locate("skin", spec, base_dir, field_path)
+        path = locate("skin", spec, base_dir, field_path, confined)
         if path in chain:
             raise ConfigError(field_path, spec, "makes a cycle of base profiles", "a base chain that ends in a complete profile")
         mapping = load_mapping(path, field_path)
@@ -55,17 +59,18 @@ def _resolve_skin(spec: Any, base_dir: Path | None, field_path: str, chain: tupl
         if skin.name is None:
             skin = _Skin(path.stem, skin.site, skin.description, skin.values, skin.sources)
         return skin
-    return _resolve_skin_mapping(spec, base_dir, field_path, chain, None)
+    return _resolve_skin_mapping(spec, base_dir, field_path, chain, None, confined)
 
 
-def _resolve_skin_mapping(mapping: Any, base_dir: Path | None, field_path: str, chain: tuple[Path, ...], file: Path | None) -> _Skin:
+def _resolve_skin_mapping(mapping: Any, base_dir: Path | None, field_path: str, chain: tuple[Path, ...], file: Path | None,
+                          confined: bool = True) -> _Skin:
     profile: SkinProfile = validate(SkinProfile, mapping, [field_path], file)
     values: dict[str, float] = {}
     sources: dict[str, str] = {}
     name, site, description = profile.name, profile.site, profile.description
     if profile.base is not None:
         try:
-            base = _resolve_skin(profile.base, base_dir, f"{field_path}.base", chain)
+            base = _resolve_skin(profile.base, base_dir, f"{field_path}.base", chain, confined or file is not None)
         except ConfigError as exc:
             raise exc.in_file(file) from None
         values.update(base.values)
@@ -109,12 +114,12 @@ def _complete_skin(skin: _Skin, field_path: str) -> None:
 # --------------------------------------------------------------------------- device, protocol
 
 
-def _resolve_device(spec: Any, base_dir: Path | None, field_path: str = "device") -> DeviceSpec:
+def _resolve_device(spec: Any, base_dir: Path | None, field_path: str = "device", confined: bool = False) -> DeviceSpec:
     if isinstance(spec, DeviceSpec):
         return spec
     file: Path | None = None
     if isinstance(spec, str):
-        file = locate("devices", spec, base_dir, field_path)
+        file = locate("devices", spec, base_dir, field_path, confined)
         spec = load_mapping(file, field_path)
         spec.setdefault("name", file.stem)
     elif isinstance(spec, dict):
@@ -194,16 +199,81 @@ def _resolve_duration(cfg: RunConfig, protocol: ProtocolSpec | None) -> float:
             raise ConfigError("duration_days", duration, f"ends before the last session (day {last_session:g})", f"> {last_session:g} d")
     elif protocol is not None:
         duration = last_session + protocol.follow_up_days
+        if duration > MAX_DAYS:
+            parts = {"protocol.start_day": protocol.start_day, "protocol.interval_days": (protocol.sessions - 1) * protocol.interval_days,
+                     "protocol.follow_up_days": protocol.follow_up_days}
+            cause = max(parts, key=parts.get)
+            raise ConfigError(cause, getattr(protocol, cause.split(".")[1]), f"makes the run {duration:.6g} days long (last session on day {last_session:.6g} + follow-up)",
+                              f"a run of at most {MAX_DAYS:g} days (docs/limits.md), or set duration_days")
         if duration <= 0:
             raise ConfigError("protocol.follow_up_days", protocol.follow_up_days, "leaves no time after the only session (day 0)", "> 0 d, or set duration_days")
     elif last_event is not None:
         duration = last_event + DEFAULT_DURATION_DAYS
     else:
         duration = DEFAULT_DURATION_DAYS
+    if duration > MAX_DAYS:  # an event near day MAX_DAYS plus the default follow-up
+        raise ConfigError("events", f"last event on day {last_event:g}", f"makes the run {duration:g} days long", f"a run of at most {MAX_DAYS:g} days; events before day {MAX_DAYS - DEFAULT_DURATION_DAYS:g}, or set duration_days")
     for i, e in enumerate(cfg.events):
         if e.day > duration:
             raise ConfigError(["events", i, "day"], e.day, f"is after the end of the run (day {duration:g})", f"[0, {duration:g}] d, or a longer duration_days")
     return float(duration)
+
+
+def _check_sizes(cfg: RunConfig, protocol: ProtocolSpec | None, duration: float) -> None:
+    """The derived lengths of a run (steps, saves, sessions on distinct steps, memory) within docs/limits.md."""
+    g, dt = cfg.grid, cfg.grid.dt_hours
+    if cfg.save.every_hours > duration * 24.0 + 1e-9:
+        raise ConfigError("save.every_hours", cfg.save.every_hours, f"is longer than the run ({duration * 24:g} h)",
+                          f"k * {dt:g} h for an integer k >= 1, at most the run's {duration * 24:g} h")
+    if protocol is not None and protocol.sessions > 1 and protocol.interval_days * 24.0 < dt - 1e-9:
+        raise ConfigError("protocol.interval_days", protocol.interval_days, f"puts two sessions on one time step of {dt:g} h (they would overlap at one instant)",
+                          f">= {dt / 24:.6g} d (one grid.dt_hours), or a smaller grid.dt_hours")
+    n_events = len(cfg.events) + (protocol.sessions if protocol is not None else 0)
+    base = math.ceil(duration * 24.0 / dt - 1e-9)
+    steps = base + n_events * ramp_steps(dt)
+    if steps > MAX_TIME_STEPS:
+        need = duration * 24.0 / max(1.0, MAX_TIME_STEPS - n_events * ramp_steps(dt))
+        raise ConfigError("grid.dt_hours", dt, f"gives {steps:,} time steps over {duration:g} days",
+                          f"at most {MAX_TIME_STEPS:,} steps: dt_hours >= {need:.3g} h for this run, or a shorter run (docs/limits.md)")
+    saves = math.floor(duration * 24.0 / cfg.save.every_hours + 1e-9) + 1
+    need = run_memory_bytes(g.lateral, g.n, g.nz, N_MATURATION_STAGES, g.n_sc_bins, steps, saves, cfg.save.profiles)
+    have = available_memory()
+    if need > have:
+        cols = n_columns(g.lateral, g.n)
+        profiles = cfg.save.profiles and g.lateral != "column" and 8 * cols * saves > need / 2
+        field_name, value = ("save.profiles", True) if profiles else ("grid.n", g.n)
+        what = f"{cols:,} columns x {g.nz} depth cells x {g.n_sc_bins} SC bins, {steps:,} steps" + (f", {saves:,} saved profiles" if profiles else "")
+        raise ConfigError(field_name, value, f"needs about {human_bytes(need)} of memory ({what})",
+                          f"a run within the {human_bytes(have)} available: fewer columns (grid.n, grid.lateral), SC bins or saved profiles (docs/limits.md)")
+
+
+def _check_fine_lines(cfg: RunConfig, skin: _Skin, protocol: ProtocolSpec | None) -> None:
+    """A course on a transect or patch measures the fine lines: the grid must hold a line's shoulders.
+
+    ``fine_line_depth`` compares the surface at a template line's centre with its shoulders,
+    2.5 to 4 line widths away (models.topography.fine_line_weights); a domain narrower than
+    that has no shoulder, a zero baseline depth and a NaN change, which would fail the run.
+    """
+    g = cfg.grid
+    if g.lateral == "column" or protocol is None:
+        return
+    from models import topography
+    from sim import LateralGrid
+
+    width_um, spacing_um = skin.values["line_width_um"], skin.values["line_spacing_um"]
+
+    def measurable(width_mm: float) -> bool:
+        return bool(np.any(topography.fine_line_weights(LateralGrid("1d", g.n, 1000.0 * width_mm), width_um, spacing_um)))
+
+    if not measurable(g.width_mm):
+        need_mm = 5.0 * width_um / 1000.0
+        for _ in range(200):  # the narrowest width (2 % steps) at which this grid holds a line's shoulders
+            if measurable(need_mm):
+                break
+            need_mm *= 1.02
+        raise ConfigError("grid.width_mm", g.width_mm, f"is too narrow to measure the fine lines of the skin (their shoulders lie "
+                          f"{2.5 * width_um:g}-{4 * width_um:g} um from a line's centre; {g.n} columns)",
+                          f">= {need_mm:.3g} mm for this skin and grid.n, or grid.lateral: column")
 
 
 # --------------------------------------------------------------------------- the resolved config
@@ -295,45 +365,54 @@ def _source_data(source: Any) -> tuple[dict, Path | None, Path | None]:
         return copy.deepcopy(dict(source)), Path.cwd(), None
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        if not path.is_file():
+        check_reference_text(str(source), "config", "run config")
+        if not is_file(path):
             raise ConfigError("config", str(source), "file does not exist" if not path.exists() else "is not a file", "a path to a YAML run config")
         path = path.resolve()
         return load_mapping(path, "config"), path.parent, path
     raise ConfigError("config", type(source).__name__, "is not a config source", "a path, a mapping, or a RunConfig/ResolvedRunConfig")
 
 
-def load_run_config(source: Any, overrides: Sequence[str] = ()) -> ResolvedRunConfig:
+def load_run_config(source: Any, overrides: Sequence[str] = (), *, base_dir: str | Path | None = None) -> ResolvedRunConfig:
     """Load, override, validate and resolve a run config.
 
     ``source``: a path to a YAML file, a mapping, a :class:`RunConfig` or a
     :class:`ResolvedRunConfig`. ``overrides``: ``dotted.path=value`` strings, the value
     parsed as YAML (``protocol.interval_days=7``, ``skin.parameters.ve_thickness_um=50``,
     ``protocol.settings.vacuum_kpa=[20,30,40]``). Paths inside a file are relative to the
-    file's folder, then the repository root, then the current folder.
+    file's folder, then the repository root, then the current folder. A path read from a
+    file must lie in a config folder or in the file's folder (docs/limits.md); ``base_dir``
+    says that a mapping was read from a file in that folder (a sweep's inline base), so the
+    same holds for it. A mapping without ``base_dir`` is the caller's own: its paths start
+    from the current folder and may point anywhere.
     Raises :class:`ConfigError` (one-line message) on any problem.
     """
-    data, base_dir, file = _source_data(source)
+    data, folder, file = _source_data(source)
+    confined = file is not None or base_dir is not None  # read from a file: its references stay in the allowed folders
+    base_dir = Path(base_dir) if base_dir is not None else folder
     try:
         if overrides:
-            data = apply_overrides(data, list(overrides), base_dir)
-        return _resolve(data, base_dir)
+            data = apply_overrides(data, list(overrides), base_dir, confined=confined)
+        return _resolve(data, base_dir, confined)
     except ConfigError as exc:
         if file is not None and exc.file is None:
             raise exc.in_file(file) from None
         raise
 
 
-def _resolve(data: dict, base_dir: Path | None) -> ResolvedRunConfig:
+def _resolve(data: dict, base_dir: Path | None, confined: bool = False) -> ResolvedRunConfig:
     cfg: RunConfig = validate(RunConfig, data, [])
-    skin = _resolve_skin(cfg.skin, base_dir, "skin")
+    skin = _resolve_skin(cfg.skin, base_dir, "skin", confined=confined)
     _complete_skin(skin, "skin")
-    device = _resolve_device(cfg.device, base_dir) if cfg.device is not None else None
+    device = _resolve_device(cfg.device, base_dir, confined=confined) if cfg.device is not None else None
     protocol = None
     if cfg.protocol is not None:
         if device is None:
             raise ConfigError("protocol", cfg.protocol.model_dump(exclude_unset=True), "is given without a device", f"device: one of {', '.join(list_devices()) or '(none)'}, a path or a mapping; or remove protocol")
         protocol = _resolve_protocol(cfg.protocol, device)
     duration = _resolve_duration(cfg, protocol)
+    _check_sizes(cfg, protocol, duration)
+    _check_fine_lines(cfg, skin, protocol)
     events = sorted(cfg.events, key=lambda e: e.day)
     return ResolvedRunConfig(
         skin_name=skin.name or "custom",

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from experiments.config import format_value
 from experiments.errors import InputError
 
 from ._summaries import summary_outcomes
@@ -80,18 +81,21 @@ class DecisionRule:
     require_healing: bool = True
 
     def __post_init__(self):
-        if self.objective not in OBJECTIVES:
-            raise InputError(f"decision.objective: {self.objective!r} is not an objective; allowed: "
+        if not isinstance(self.objective, str) or self.objective not in OBJECTIVES:
+            raise InputError(f"decision.objective: {format_value(self.objective)} is not an objective; allowed: "
                              f"{', '.join(OBJECTIVES)}", parameter="decision")
-        if self.goal not in (None, "min", "max"):
-            raise InputError(f"decision.goal: {self.goal!r} is not a goal; allowed: min, max", parameter="decision")
+        if self.goal is not None and (not isinstance(self.goal, str) or self.goal not in ("min", "max")):
+            raise InputError(f"decision.goal: {format_value(self.goal)} is not a goal; allowed: min, max", parameter="decision")
         risk = self.max_petechiae_risk
-        if not (isinstance(risk, (int, float)) and 0.0 < float(risk) <= 1.0):
-            raise InputError(f"decision.max_petechiae_risk: {risk!r} is not a risk limit; allowed: a number in (0, 1]",
+        if isinstance(risk, bool) or not (isinstance(risk, (int, float)) and 0.0 < float(risk) <= 1.0):
+            raise InputError(f"decision.max_petechiae_risk: {format_value(risk)} is not a risk limit; allowed: a number in (0, 1]",
                              parameter="decision")
         inj = self.max_injury_um
-        if not (isinstance(inj, (int, float)) and math.isfinite(float(inj)) and float(inj) >= 0.0):
-            raise InputError(f"decision.max_injury_um: {inj!r} is not a depth limit; allowed: a number >= 0 (µm)",
+        if isinstance(inj, bool) or not (isinstance(inj, (int, float)) and math.isfinite(float(inj)) and float(inj) >= 0.0):
+            raise InputError(f"decision.max_injury_um: {format_value(inj)} is not a depth limit; allowed: a number >= 0 (µm)",
+                             parameter="decision")
+        if not isinstance(self.require_healing, bool):
+            raise InputError(f"decision.require_healing: {format_value(self.require_healing)} is not a boolean; allowed: true or false",
                              parameter="decision")
 
     @property
@@ -104,11 +108,11 @@ class DecisionRule:
         if data is None:
             return cls()
         if not isinstance(data, dict):
-            raise InputError(f"decision: {data!r} is not a mapping; allowed: a mapping with keys "
+            raise InputError(f"decision: {format_value(data)} is not a mapping; allowed: a mapping with keys "
                              f"{', '.join(cls.__dataclass_fields__)}", parameter="decision")
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        unknown = [k for k in data if k not in cls.__dataclass_fields__]
         if unknown:
-            raise InputError(f"decision.{unknown[0]}: is not a decision key; allowed: "
+            raise InputError(f"decision.{' '.join(str(unknown[0]).split())[:60]}: is not a decision key; allowed: "
                              f"{', '.join(cls.__dataclass_fields__)}", parameter="decision")
         return cls(**data)
 

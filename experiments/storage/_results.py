@@ -24,12 +24,24 @@ def open_result(path: str | os.PathLike) -> xr.Dataset:
     neither.
     """
     p = Path(path).expanduser()
-    if is_zarr_store(p):
-        return _cf.decode(xr.open_zarr(str(p), consolidated=None, decode_times=False))
-    if p.is_file() and p.suffix.lower() in NETCDF_SUFFIXES:
-        return open_netcdf(p)
+    allowed = "a NetCDF file from `epiturn run` or a Zarr store from `epiturn sweep`"
+    shown = repr(str(path)) if len(str(path)) <= 200 else repr(str(path)[:197] + "...")
+    try:
+        p.exists()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
+        raise InputError(f"result: {shown} is not a usable path ({type(exc).__name__}); allowed: {allowed}", parameter="result") from None
+    try:
+        if is_zarr_store(p):
+            return _cf.decode(xr.open_zarr(str(p), consolidated=None, decode_times=False))
+        if p.is_file() and p.suffix.lower() in NETCDF_SUFFIXES:
+            return open_netcdf(p)
+    except InputError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # not NetCDF/Zarr, not UTF-8 metadata, ...
+        kind = "Zarr store" if p.is_dir() else "NetCDF file"
+        raise InputError(f"result: {shown} cannot be read as a {kind} ({type(exc).__name__}); allowed: {allowed}",
+                         parameter="result") from None
     if not p.exists():
-        raise InputError(f"result: {str(path)!r} does not exist; allowed: a NetCDF file from `epiturn run` "
-                         "or a Zarr store from `epiturn sweep`", parameter="result")
-    raise InputError(f"result: {str(path)!r} is not a result; allowed: a NetCDF file (.nc) from `epiturn run` "
+        raise InputError(f"result: {shown} does not exist; allowed: {allowed}", parameter="result")
+    raise InputError(f"result: {shown} is not a result; allowed: a NetCDF file (.nc) from `epiturn run` "
                      "or a Zarr store (folder) from `epiturn sweep`", parameter="result")

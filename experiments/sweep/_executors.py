@@ -24,16 +24,23 @@ from experiments.sweep._blocks import BlockResult, BlockTask, run_block
 __all__ = ["Executor", "InProcessExecutor", "LocalClusterExecutor", "SchedulerExecutor", "make_executor",
            "parse_cluster"]
 
+MAX_WORKERS_PER_CORE = 4  # a local cluster's largest size, per CPU core (docs/limits.md)
 SCHEDULER_TIMEOUT_S = 15  # how long a scheduler address is tried before giving up
 IN_PROCESS = "in-process"
 
 
 def parse_cluster(cluster: str) -> int:
     """Number of workers of a local cluster spec ``local:N``."""
-    m = re.fullmatch(r"local:(\d+)", str(cluster).strip())
+    text = str(cluster).strip()
+    m = re.fullmatch(r"local:(\d{1,9})", text)
     if not m or int(m.group(1)) < 1:
-        raise InputError(f"cluster: {cluster!r} is not a local cluster spec; allowed: local:N with N >= 1 workers "
+        shown = repr(text if len(text) <= 60 else text[:57] + "...")
+        raise InputError(f"cluster: {shown} is not a local cluster spec; allowed: local:N with N >= 1 workers "
                          "(or a scheduler address)", parameter="cluster")
+    most = MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if int(m.group(1)) > most:  # each worker is a process holding its own JAX: more would only exhaust the machine
+        raise InputError(f"cluster: {text!r} starts more worker processes than this machine can hold; allowed: "
+                         f"local:N with 1 <= N <= {most} ({MAX_WORKERS_PER_CORE} per CPU core)", parameter="cluster")
     return int(m.group(1))
 
 
@@ -129,21 +136,39 @@ class _DaskExecutor(Executor):
 class LocalClusterExecutor(_DaskExecutor):
     """A Dask ``LocalCluster`` of ``n_workers`` single-threaded processes, started here.
 
-    The workers get the ``EPITURN_*``, ``JAX_*`` and ``XLA_*`` environment variables.
+    The workers get the ``EPITURN_*``, ``JAX_*`` and ``XLA_*`` environment variables. The
+    cluster listens on 127.0.0.1 only, serves nothing over HTTP (no dashboard or other
+    route, on the scheduler or the workers), and speaks TLS with credentials made for this cluster
+    (``Security.temporary()``, kept in memory): another user of the machine can neither
+    reach it from the network nor submit work to it, since connecting needs the key.
     """
 
     parameter = "cluster"
 
     def __init__(self, n_workers: int):
         Client, LocalCluster = self._import()
+        from distributed.security import Security
+
         env = {k: v for k, v in os.environ.items() if k.startswith(("EPITURN_", "JAX_", "XLA_"))}
         try:
-            self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                        silence_logs=40, env=env)
+            security = Security.temporary()
+        except ImportError:  # pragma: no cover - cryptography comes with distributed's TLS
+            raise ClusterError("cluster: local clusters need the 'cryptography' package for their TLS credentials; "
+                               "allowed: pip install cryptography, or run in-process", parameter="cluster") from None
+        import dask
+
+        try:
+            # dask always opens an HTTP server beside the scheduler and each worker: no routes on
+            # it (no dashboard, no /health, /json or /metrics), on a free port of 127.0.0.1
+            with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+                self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                            protocol="tls://", security=security, dashboard_address=None,
+                                            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                                            worker_dashboard_address=None, silence_logs=40, env=env)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise ClusterError(f"cluster: local:{n_workers} cannot be started ({type(exc).__name__}: {exc})",
                                parameter="cluster") from None
-        self.client = Client(self.cluster)
+        self.client = Client(self.cluster, security=security)
         self.address = self.cluster.scheduler_address
         self._connected()
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import jax
 import numpy as np
 import xarray as xr
 
-from experiments.config import ConfigError
+from experiments.config import ConfigError, limits
 from experiments._outputs import coordinate_attrs, fixed_comments, output_attrs
 from experiments._run import RunPlan, device_params
 from experiments.sweep._batch import group_key
@@ -28,7 +27,7 @@ from experiments.sweep._plan import SweepPlan
 from models import initial_state, make_params, make_schedule, simulate, with_references
 from sim import pad_time_grid
 
-__all__ = ["Layout", "Template", "available_memory", "build_template", "chunks_for", "default_batch_size",
+__all__ = ["Layout", "Template", "build_template", "chunks_for", "default_batch_size",
            "lay_out", "plan_layout"]
 
 # Batch-size rules (see default_batch_size): a batch holds at most this much model state
@@ -190,23 +189,6 @@ def chunks_for(shape: Sequence[int], batch_size: int, max_padding: float = MAX_P
     return tuple(chunks)
 
 
-def available_memory() -> int:
-    """Bytes of memory available now (psutil, else /proc/meminfo, else 4 GiB)."""
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except Exception:  # pragma: no cover - psutil is installed with dask
-        pass
-    try:  # pragma: no cover
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover
-        pass
-    return 4 * 2**30  # pragma: no cover
-
-
 def default_batch_size(n_scenarios: int, template: Template, workers: int = 1, memory: int | None = None) -> int:
     """Scenarios per batch: bounded by memory, by the state per batch, and by the work per worker.
 
@@ -217,7 +199,7 @@ def default_batch_size(n_scenarios: int, template: Template, workers: int = 1, m
     * at least 4 batches per worker when there are enough scenarios, for load balance
       and a progress bar that moves.
     """
-    memory = available_memory() if memory is None else memory
+    memory = limits.available_memory() if memory is None else memory
     by_memory = max(1, int(MEMORY_FRACTION * memory / max(1, workers) // max(template.bytes_per_scenario, 1)))
     by_state = max(1, BATCH_STATE_BYTES // max(template.state_bytes, 1))
     by_work = max(1, -(-n_scenarios // (4 * max(1, workers))))

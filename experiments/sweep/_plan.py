@@ -36,8 +36,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from experiments.config import (ConfigError, ResolvedRunConfig, apply_overrides, canonical_json, content_hash,
-                                load_run_config, load_yaml, long_name, units_of)
+from experiments.config import (ConfigError, ResolvedRunConfig, apply_overrides, canonical_json, check_reference_text, confine,
+                                content_hash, is_file, limits, load_run_config, load_yaml, long_name, units_of)
 from experiments._outputs import COORDINATES, OUTPUTS
 from experiments._run import RunPlan, plan_run
 
@@ -87,6 +87,8 @@ def _bad(field: str, value: Any, problem: str, allowed: str, file: Any = None) -
 
 
 def _check_path(path: Any, file: Any) -> str:
+    if isinstance(path, str) and (len(path) > 1000 or path.count(".") + path.count("[") >= 64):
+        raise _bad("axes", path, "is too long a config path", "a dotted config path of at most 64 parts, e.g. protocol.interval_days", file)
     if not isinstance(path, str) or not re.fullmatch(r"[A-Za-z_]\w*((\.[A-Za-z_]\w*)|(\[\d+\]))*", path):
         raise _bad("axes", path, "is not a dotted config path", "e.g. protocol.interval_days or protocol.settings.vacuum_kpa", file)
     if path == "seed" or path.startswith("seed."):
@@ -129,9 +131,14 @@ def _grid_values(path: str, spec: Any, file: Any) -> tuple[Any, ...]:
             raise _bad(f"{where}.num", num, "is not an integer", "an integer >= 1", file)
         if num < 1:
             raise _bad(f"{where}.num", num, "is an empty axis" if num == 0 else "is out of range", "an integer >= 1", file)
+        if num > limits.MAX_SCENARIOS:
+            raise _bad(f"{where}.num", num, "is more values than a sweep may hold", f"an integer in [1, {limits.MAX_SCENARIOS}] (docs/limits.md)", file)
         if num > 1 and start == stop:
             raise _bad(where, spec, "repeats one value", "start != stop, or num: 1", file)
-        values = np.linspace(float(start), float(stop), num).tolist()
+        with np.errstate(all="ignore"):
+            values = np.linspace(float(start), float(stop), num).tolist()
+        if not all(math.isfinite(v) for v in values):
+            raise _bad(where, spec, "gives values that are not finite", "start and stop within +-1e300", file)
         if isinstance(start, int) and isinstance(stop, int) and all(float(v).is_integer() for v in values):
             values = [int(round(v)) for v in values]
         return tuple(values)
@@ -282,7 +289,8 @@ def _source_mapping(source: Any) -> tuple[dict, Path | None, str]:
         return copy.deepcopy(dict(source)), Path.cwd(), str(source.get("name") or "sweep")
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        if not path.is_file():
+        check_reference_text(str(source), "sweep", "sweep file")
+        if not is_file(path):
             raise ConfigError("sweep", str(source), "file does not exist" if not path.exists() else "is not a file", "a path to a YAML sweep file")
         data = load_yaml(path, "sweep")
         if data is None:
@@ -291,20 +299,6 @@ def _source_mapping(source: Any) -> tuple[dict, Path | None, str]:
             raise ConfigError("sweep", type(data).__name__, "is not a mapping at the top of the file", "a YAML mapping with base: and axes:", path)
         return data, path.resolve().parent, str(data.get("name") or path.stem)
     raise ConfigError("sweep", type(source).__name__, "is not a sweep source", "a path to a YAML sweep file or a mapping")
-
-
-def _absolutize_refs(base: dict, folder: Path | None) -> dict:
-    """Skin/device references given as paths relative to the sweep file become absolute."""
-    if folder is None:
-        return base
-    out = dict(base)
-    for key in ("skin", "device"):
-        ref = out.get(key)
-        if isinstance(ref, str) and (ref.endswith((".yaml", ".yml")) or "/" in ref) and not Path(ref).is_absolute():
-            candidate = (folder / ref).expanduser()
-            if candidate.is_file():
-                out[key] = str(candidate.resolve())
-    return out
 
 
 def load_sweep(source: Any) -> SweepPlan:
@@ -335,23 +329,28 @@ def load_sweep(source: Any) -> SweepPlan:
     base_spec = data["base"]
     try:
         if isinstance(base_spec, str):
+            check_reference_text(base_spec, "base", "run config")
             base_path = Path(base_spec).expanduser()
-            if not base_path.is_absolute() and folder is not None and (folder / base_path).is_file():
+            if not base_path.is_absolute() and folder is not None and is_file(folder / base_path):
                 base_path = folder / base_path
+            if is_file(base_path):
+                base_path = confine(base_path, folder, "base", base_spec, "run config")
             base = load_run_config(base_path)
             raw_base = load_yaml(base_path, "base") or {}
             base_dir = base_path.resolve().parent
             if not isinstance(raw_base, dict):
                 raise _bad("base", base_spec, "is not a mapping", "a run config (YAML mapping)", base_path)
         elif isinstance(base_spec, dict):
-            raw_base = _absolutize_refs(base_spec, folder)
-            base = load_run_config(raw_base)
-            base_dir = Path.cwd()
+            raw_base = base_spec
+            base_dir = folder if folder is not None else Path.cwd()
+            base = load_run_config(raw_base, base_dir=base_dir if file else None)
         else:
             raise _bad("base", base_spec, "is not a run config", "a run config mapping, or a path to one", file)
     except ConfigError as exc:
         field_name = exc.field if exc.field.startswith("base") else f"base.{exc.field}" if exc.field != "config" else "base"
         raise ConfigError(field_name, exc.value, exc.problem, exc.allowed, exc.file or file) from None
+
+    confined = file is not None or isinstance(base_spec, str)  # references read from a file stay in the allowed folders
 
     # ---- axes
     axes_spec = data.get("axes")
@@ -371,13 +370,15 @@ def load_sweep(source: Any) -> SweepPlan:
             raise _bad("samples", "(missing)", f"is required in mode {mode}", "an integer >= 1", file)
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise _bad("samples", samples, "is not a positive integer", "an integer >= 1", file)
+        if samples > limits.MAX_SCENARIOS:
+            raise _bad("samples", samples, "is more samples than a sweep may hold", f"an integer in [1, {limits.MAX_SCENARIOS}] (docs/limits.md)", file)
         if mode == "sobol" and samples & (samples - 1):
             raise _bad("samples", samples, "is not a power of 2 (Sobol' points lose their balance otherwise)",
                        f"2^k, e.g. {2 ** max(0, int(math.floor(math.log2(samples))))} or {2 ** int(math.ceil(math.log2(samples)))}; or mode: lhs", file)
         if sample_seed is None:
             sample_seed = 0
-        if isinstance(sample_seed, bool) or not isinstance(sample_seed, int) or sample_seed < 0:
-            raise _bad("seed", sample_seed, "is not a non-negative integer", "an integer >= 0 (seed of the sampler)", file)
+        if isinstance(sample_seed, bool) or not isinstance(sample_seed, int) or not 0 <= sample_seed <= limits.MAX_SEED:
+            raise _bad("seed", sample_seed, "is not an integer in range", f"an integer in [0, {limits.MAX_SEED}] (seed of the sampler)", file)
     else:
         for key, value in (("samples", samples), ("seed", sample_seed)):
             if value is not None:
@@ -409,15 +410,24 @@ def load_sweep(source: Any) -> SweepPlan:
     elif isinstance(reps, bool):
         raise _bad("replicates", reps, "is not a count or a list of seeds", "an integer >= 1, or a list of distinct integer seeds", file)
     elif isinstance(reps, int):
-        if reps < 1:
-            raise _bad("replicates", reps, "is out of range", "an integer >= 1 (seeds base.seed + 0, 1, ...)", file)
+        if reps < 1 or reps > limits.MAX_SCENARIOS or base.seed + reps - 1 > limits.MAX_SEED:
+            raise _bad("replicates", reps, "is out of range", f"an integer in [1, {min(limits.MAX_SCENARIOS, limits.MAX_SEED - base.seed + 1)}] (seeds base.seed + 0, 1, ... up to {limits.MAX_SEED})", file)
         seeds = tuple(base.seed + i for i in range(reps))
     elif isinstance(reps, list):
-        if not reps or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in reps) or len(set(reps)) != len(reps):
-            raise _bad("replicates", reps, "is not a list of distinct seeds", "a non-empty list of distinct integers >= 0", file)
+        if not reps or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= limits.MAX_SEED for s in reps) or len(set(reps)) != len(reps):
+            raise _bad("replicates", reps, "is not a list of distinct seeds", f"a non-empty list of distinct integers in [0, {limits.MAX_SEED}]", file)
         seeds = tuple(reps)
     else:
         raise _bad("replicates", reps, "is not a count or a list of seeds", "an integer >= 1, or a list of distinct integer seeds", file)
+
+    # ---- the size, before anything of that size is built
+    n_combos = math.prod(len(a.values) for a in axes) if mode == "grid" else len(axes[0].values)
+    total = n_combos * (len(seeds) if seeds is not None else 1)
+    if total > limits.MAX_SCENARIOS:
+        shown = " x ".join(str(len(a.values)) for a in axes) if mode == "grid" else str(n_combos)
+        shown += f" x {len(seeds)} replicates" if seeds is not None else ""
+        raise _bad("axes", f"{shown} = {total:,} scenarios", "is more scenarios than a sweep may hold",
+                   f"at most {limits.MAX_SCENARIOS:,} scenarios (docs/limits.md): fewer axis values or replicates, or mode: lhs", file)
 
     # ---- layout
     if mode == "grid":
@@ -461,8 +471,8 @@ def load_sweep(source: Any) -> SweepPlan:
             pairs = tuple(zip(paths, combo)) + ((("seed", seed),) if seed is not None else ())
             index = len(scenarios)
             try:
-                data_i = _overridden(fast_base, pairs + ((("seed", base.seed),) if seed is None else ()), base_dir)
-                scenarios.append(load_run_config(data_i))
+                data_i = _overridden(fast_base, pairs + ((("seed", base.seed),) if seed is None else ()), base_dir, confined)
+                scenarios.append(load_run_config(data_i, base_dir=base_dir if confined else None))
             except ConfigError as exc:
                 label = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(names, combo)) + (f", seed={seed}" if seed is not None else "")
                 axis = next((p for p in paths if exc.field == p or exc.field.startswith(p + ".") or exc.field.startswith(p + "[")), None)
@@ -505,7 +515,7 @@ def _set_path(data: Any, parts: Sequence[Any], value: Any) -> Any:
     return out
 
 
-def _overridden(base: dict, pairs: Sequence[tuple[str, Any]], base_dir: Path | None) -> dict:
+def _overridden(base: dict, pairs: Sequence[tuple[str, Any]], base_dir: Path | None, confined: bool = False) -> dict:
     """``base`` with the scenario's ``(path, value)`` pairs (as ``--set path=value`` would)."""
     try:
         data = base
@@ -513,7 +523,7 @@ def _overridden(base: dict, pairs: Sequence[tuple[str, Any]], base_dir: Path | N
             data = _set_path(data, _path_parts(path), value)
         return data
     except _Irregular:
-        return apply_overrides(base, [f"{p}={json.dumps(v)}" for p, v in pairs], base_dir)
+        return apply_overrides(base, [f"{p}={json.dumps(v)}" for p, v in pairs], base_dir, confined=confined)
 
 
 def _jsonable(data: Any) -> Any:

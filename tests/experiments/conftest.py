@@ -1,7 +1,7 @@
 """Fixtures for the config and CLI tests: a private skin profile built from the parameter table.
 
 The tests do not depend on the real ``configs/skin`` files: a profile ``testskin`` (every
-parameter at the middle of its allowed range) is written to a temporary folder that
+parameter at the middle of its allowed range but the fine-line geometry) is written to a temporary folder that
 ``$EPITURN_CONFIGS`` puts in front of the repository's ``configs/``. The device catalogue
 used is the real one (``configs/devices``).
 """
@@ -16,9 +16,15 @@ import yaml
 from models import SKIN_PARAMETERS
 
 
+# the fine lines of the template as the shipped profiles have them: at the middle of their
+# ranges (1 mm wide, 10 mm apart) a course on the default 5 mm transect could not measure
+# them, which resolution refuses (docs/limits.md, grid.width_mm)
+FINE_LINES = {"line_width_um": 60.0, "line_spacing_um": 1000.0}
+
+
 def midpoint_parameters() -> dict[str, dict]:
     return {
-        name: {"value": 0.5 * (spec.low + spec.high), "source": "test midpoint"}
+        name: {"value": FINE_LINES.get(name, 0.5 * (spec.low + spec.high)), "source": "test midpoint"}
         for name, spec in SKIN_PARAMETERS.items()
     }
 

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +99,39 @@ def test_two_worker_local_cluster_equals_in_process(shared, tmp_path, monkeypatc
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", env["JAX_COMPILATION_CACHE_DIR"])  # passed on to the workers
     report = SweepReport("", 0, 0, 0)
     on_cluster = run_sweep(path, tmp_path / "dask.zarr", cluster="local:2", batch_size=2, report=report).load()
-    assert report.executor.startswith("tcp://"), report.executor  # really sent to the cluster's scheduler
+    assert report.executor.startswith("tls://127.0.0.1:"), report.executor  # really sent to the cluster's scheduler (TLS, loopback only)
     assert report.computed_batches == 4
     equal_stores(on_cluster, reference)
     assert np.all(np.isfinite(on_cluster["tewl"].isel(time=0).values))
+
+
+def test_local_cluster_is_private():
+    """``--cluster local:N`` listens on 127.0.0.1 only, serves no HTTP (no dashboard), and takes
+    only clients holding its temporary TLS credentials: another local user cannot submit work."""
+    from distributed import Client
+    from distributed.security import Security
+
+    from experiments.sweep._executors import LocalClusterExecutor
+
+    executor = LocalClusterExecutor(1)
+    try:
+        address = executor.address
+        assert address.startswith("tls://127.0.0.1:"), address
+        info = executor.client.scheduler_info(n_workers=-1)
+        assert all(w["host"] == "127.0.0.1" for w in info["workers"].values())
+        # dask's HTTP servers (scheduler, workers) listen on 127.0.0.1 and serve no route at all
+        ports = [info["services"].get("dashboard")] + [w.get("services", {}).get("dashboard") for w in info["workers"].values()]
+        for port in (p for p in ports if p):
+            for route in ("/status", "/health", "/json/identity.json", "/metrics", "/info/main/workers.html"):
+                with pytest.raises(urllib.error.HTTPError) as answer:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{route}", timeout=5)
+                assert answer.value.code == 404, (port, route)
+        assert info["services"].get("dashboard") != 8787
+        assert executor.client.submit(sum, [1, 2]).result() == 3  # with the credentials it works
+        port = address.rsplit(":", 1)[1]
+        # another user: TLS with credentials of their own, or plain TCP -- no connection
+        for stranger, security in ((address, Security.temporary()), (f"tcp://127.0.0.1:{port}", None)):
+            with pytest.raises((OSError, TimeoutError)):
+                Client(stranger, security=security, timeout="3s").close()
+    finally:
+        executor.close()
