@@ -44,6 +44,8 @@ FLAGS = {
     "kind": "--kind",
     "outcome": "--outcome",
     "result": "RESULT",
+    "port": "--port",
+    "host": "--host",
 }
 
 app = typer.Typer(
@@ -390,6 +392,69 @@ def validate(
     typer.echo(run.summary)
     if run.n_passed < run.n_checks:
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@guarded
+def sensitivity(
+    config: Path = typer.Argument(..., help="A sensitivity file (configs/sensitivity/), a sweep file or a run config (YAML)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="NetCDF file of the indices (default results/<config stem>_sensitivity.nc); the figure is written beside it (.png)."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="Base sample size N (a power of 2): N (D + 2) model runs; default from the file (32)."),
+    param: List[str] = typer.Option([], "--param", help="A factor to vary (skin parameter or session setting), repeatable; default from the file."),
+) -> None:
+    """Global sensitivity (Sobol indices with bootstrap intervals, derivative-based bounds) of the course outcomes."""
+    from experiments.sensitivity import load_sensitivity_config, sensitivity as run_sensitivity
+
+    configure_jax()
+    cfg = load_sensitivity_config(config, samples=samples, parameters=list(param) or None)
+    out = output if output is not None else Path("results") / f"{config.stem}_sensitivity.nc"
+    figure = out.with_suffix(".png")
+    with reporting(True):
+        ds = run_sensitivity(cfg, out, figure=figure)
+    for outcome in ds.outcome.values:
+        row = ds.sel(outcome=outcome)
+        parts = ", ".join(f"{p} {float(row.S1.sel(parameter=p)):.2f}/{float(row.ST.sel(parameter=p)):.2f}"
+                          for p in ds.parameter.values)
+        typer.echo(f"{outcome} (S1/ST): {parts}")
+    typer.echo(f"{ds.attrs['model_runs']} model runs, {ds.attrs['spin_ups']} spin-ups, {ds.attrs['time_total_s']:.0f} s")
+    typer.echo(f"wrote {out} and {figure}")
+
+
+@app.command()
+@guarded
+def explore(
+    result: Optional[Path] = typer.Argument(None, help="A sweep store (Zarr) to explore; without it: the live mode."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default 127.0.0.1: this machine only)."),
+    port: int = typer.Option(5006, "--port", help="Port to listen on (0: any free port)."),
+    show: bool = typer.Option(True, "--show/--no-browser", help="Open the page in the default browser."),
+) -> None:
+    """Interactive browser explorer: live re-simulation of a course, or a sweep store's heat maps (docs/explore.md)."""
+    if not 0 <= port <= 65535:
+        fail(f"--port: {port} is not a TCP port; allowed: 0 (any free port) to 65535")
+    import importlib.util
+
+    if importlib.util.find_spec("panel") is None:
+        fail("explore needs the Python package panel (and bokeh, which it brings): pip install 'panel>=1.4'")
+    configure_jax()
+    if result is not None:
+        from experiments.report import sweep_dims
+        from experiments.storage import open_result
+
+        dataset = open_result(result)
+        if not sweep_dims(dataset):
+            fail(f"RESULT: {str(result)!r} is a single run; allowed: a sweep store (Zarr) of `epiturn sweep`, "
+                 "or no RESULT for the live mode")
+        from experiments.explore import serve, sweep_app
+
+        dataset = dataset.load()
+        page = lambda: sweep_app(dataset, result.name)  # noqa: E731
+    else:
+        from experiments.explore import LiveModel, live_app, serve
+
+        model = LiveModel()
+        first = model.compile(say=lambda line: typer.echo(line, err=True))
+        page = lambda: live_app(model, first)  # noqa: E731
+    serve(page, host=host, port=port, show=show, say=lambda line: typer.echo(line))
 
 
 def main(argv: Optional[List[str]] = None) -> None:

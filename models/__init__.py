@@ -31,7 +31,7 @@ from models import _outcomes as outcomes
 from models import _topography as topography
 from models._tables import (
     DEVICE_CONSTANTS, HOURS_PER_DAY, SECONDS_PER_HOUR, SESSION_SETTINGS, SKIN_MECHANICS_PARAMETERS, SKIN_PARAMETERS,
-    DeviceConstant, ParameterSpec, SettingSpec,
+    ASSUMED_SPREAD, DeviceConstant, ParameterSpec, SettingSpec, Spread,
 )
 from models._grid import ModelGrid
 from models._params import SkinParams, make_params, require_x64
@@ -58,7 +58,7 @@ from models._schedule import EVENT_NONE, EVENT_SESSION, EVENT_STRIP, Schedule, m
 from models._events import EventRecord, apply_event, apply_event_recorded, no_record
 from models._status import STATUS_NONFINITE, STATUS_SUCCESSFUL, RunStatus, status_message
 from models._simulate import READOUT_NAMES, Run, StepOutput, simulate
-from models._spinup import spin_up, untreated_schedule, with_references
+from models._spinup import spin_up, spin_up_traced, untreated_schedule, with_references
 from models._outcomes import (
     RECOVERY_TOLERANCE, change_pct, irritation_burden_days, recovered_at, recovery_after, value_at,
 )
@@ -67,7 +67,7 @@ from models._reference import ColumnLayout, ReferenceSolution, column_rhs, solve
 __all__ = [
     # tables and units
     "SKIN_PARAMETERS", "SKIN_MECHANICS_PARAMETERS", "DEVICE_CONSTANTS", "SESSION_SETTINGS",
-    "ParameterSpec", "DeviceConstant", "SettingSpec", "HOURS_PER_DAY", "SECONDS_PER_HOUR",
+    "ParameterSpec", "DeviceConstant", "SettingSpec", "Spread", "ASSUMED_SPREAD", "HOURS_PER_DAY", "SECONDS_PER_HOUR",
     # grid, parameters, state
     "ModelGrid", "SkinParams", "make_params", "require_x64", "SkinState", "initial_state",
     # rate laws
@@ -94,7 +94,7 @@ __all__ = [
     "EventRecord", "apply_event", "apply_event_recorded", "no_record",
     "RunStatus", "STATUS_SUCCESSFUL", "STATUS_NONFINITE", "status_message",
     "simulate", "Run", "StepOutput", "READOUT_NAMES",
-    "spin_up", "untreated_schedule", "with_references",
+    "spin_up", "spin_up_traced", "untreated_schedule", "with_references",
     # outcomes
     "outcomes", "RECOVERY_TOLERANCE", "recovery_after", "recovered_at", "irritation_burden_days", "value_at",
     "change_pct",

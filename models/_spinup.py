@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 
 from sim import TimeGrid, make_time_grid
 from models._grid import ModelGrid
@@ -33,22 +32,14 @@ def with_references(state: SkinState, params: SkinParams) -> SkinParams:
     return eqx.tree_at(_REFERENCES, params, (tewl, ca_top, state.cytokine[..., 0]))
 
 
-def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
-    """Homeostatic steady state of a profile on a grid (spin-up, then fork).
+def spin_up_traced(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
+    """:func:`spin_up` as a traceable function: ``(state, params, drift)`` with ``drift`` a 0-d array.
 
-    Returns ``(state, params, drift)``. Four equal stages (one compilation) of the
-    untreated model from :func:`models.initial_state`: after the first three, the
-    per-column homeostatic references (TEWL, Ca_top, basal cytokine) are set from the
-    state; during those three the secretion set point follows the current Ca_top
-    (``reference_tracking = 1``, see :func:`models.secretion_drive`), so the relative
-    set point needs no fixed-point iteration on its reference; at the end the dermal
-    surface is put back on its template (its exact steady state while remodelling is
-    off; the start-up transient would otherwise leave it smoothed, to relapse over
-    months). The last stage runs with the final references, which are not changed
-    afterwards, so the returned state is the steady state of the returned parameters
-    (the slowest mode, the VE feedback, decays with an e-folding time of ~9 d).
-    ``drift`` is the largest change of the readouts over the last 30 days of that stage,
-    relative to ``max(|value|, 1e-6)`` (~0 at homeostasis).
+    The same stages and the same drift (see :func:`spin_up`), with no conversion to
+    Python numbers, so that it can be jit-compiled, vmapped over a batch of parameters
+    (one spin-up per parameter sample, as a sensitivity analysis needs) and
+    differentiated (``jax.jacfwd`` through the four stages). ``dt_h`` and ``stage_days``
+    are static (they fix the time grid).
     """
     params = eqx.tree_at(
         _REFERENCES, params,
@@ -65,12 +56,33 @@ def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: 
     # off (mean fibroblast activation below the 0.1 % threshold of the remodelling law)
     state = eqx.tree_at(lambda s: s.dermis_um, state, params.dermis_template_um * jnp.ones_like(state.dermis_um))
     lag = int(round(30 * HOURS_PER_DAY / dt_h))
-    drift = 0.0 if float(jnp.mean(state.fibroblast_activation)) < 1e-3 else float("inf")
+    drift = jnp.where(jnp.mean(state.fibroblast_activation) < 1e-3, 0.0, jnp.inf)
     roughness = {"ra_um", "rq_um", "rz_um", "fine_line_depth_um"}
     for name, series in outs.diag._asdict().items():
         if name in roughness:
             continue  # depends on the dermal surface, reset above
-        series = np.asarray(series)
         a, b = series[-1], series[-1 - lag]
-        drift = max(drift, abs(a - b) / max(abs(b), 1e-6))
+        drift = jnp.maximum(drift, jnp.abs(a - b) / jnp.maximum(jnp.abs(b), 1e-6))
+    return state, params, drift
+
+
+def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
+    """Homeostatic steady state of a profile on a grid (spin-up, then fork).
+
+    Returns ``(state, params, drift)``. Four equal stages (one compilation) of the
+    untreated model from :func:`models.initial_state`: after the first three, the
+    per-column homeostatic references (TEWL, Ca_top, basal cytokine) are set from the
+    state; during those three the secretion set point follows the current Ca_top
+    (``reference_tracking = 1``, see :func:`models.secretion_drive`), so the relative
+    set point needs no fixed-point iteration on its reference; at the end the dermal
+    surface is put back on its template (its exact steady state while remodelling is
+    off; the start-up transient would otherwise leave it smoothed, to relapse over
+    months). The last stage runs with the final references, which are not changed
+    afterwards, so the returned state is the steady state of the returned parameters
+    (the slowest mode, the VE feedback, decays with an e-folding time of ~9 d).
+    ``drift`` is the largest change of the readouts over the last 30 days of that stage,
+    relative to ``max(|value|, 1e-6)`` (~0 at homeostasis). The stages are those of
+    :func:`spin_up_traced`, run here eagerly, the drift returned as a float.
+    """
+    state, params, drift = spin_up_traced(params, grid, dt_h, stage_days)
     return state, params, float(drift)

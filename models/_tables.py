@@ -53,10 +53,52 @@ class _InternalUnits:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """The uncertainty range of an input: what a global sensitivity analysis samples it over.
+
+    Either absolute bounds ``low``..``high`` (in the input's table units; a literature
+    spread, ``kind = "literature"``, whose ``source`` cites where the docs cite it) or,
+    with ``low``/``high`` None, ``value x (1 -+ relative)`` around the calibrated value of
+    the profile (``kind = "assumption"``). :meth:`bounds` clips either to the allowed range
+    of the input (``allowed_low``/``allowed_high``). Unlike the allowed range, a spread is
+    where the input plausibly lies, not where the model is defined.
+    """
+
+    kind: str = "assumption"  # "literature" | "assumption"
+    source: str = "assumption: +-50 % of the calibrated value"
+    low: float | None = None
+    high: float | None = None
+    relative: float = 0.5
+
+    def bounds(self, value: float | None, allowed_low: float, allowed_high: float,
+               low_inclusive: bool = True) -> tuple[float, float]:
+        """``(low, high)`` in table units around ``value`` (the calibrated value; unused when absolute)."""
+        if self.low is not None and self.high is not None:
+            lo, hi = float(self.low), float(self.high)
+        else:
+            if value is None:
+                raise ValueError("a relative spread needs the calibrated value")
+            v = float(value)
+            lo, hi = sorted((v * (1.0 - self.relative), v * (1.0 + self.relative)))
+        floor = allowed_low if low_inclusive else allowed_low + 1e-9 * max(abs(allowed_low), 1.0)
+        return max(lo, floor), min(hi, allowed_high)
+
+
+ASSUMED_SPREAD = Spread()
+"""The spread of every skin parameter without a literature spread: +-50 % of the calibrated value."""
+
+
+def _literature(low: float, high: float, source: str) -> Spread:
+    return Spread("literature", source, low, high)
+
+
+@dataclass(frozen=True)
 class ParameterSpec(_InternalUnits):
     """One skin parameter: name (with its unit), allowed range, meaning, internal units.
 
     ``to_internal``: the factor from ``units`` to ``internal_units`` (1 when they agree).
+    ``spread``: its uncertainty range for sensitivity analysis (:class:`Spread`; default
+    :data:`ASSUMED_SPREAD`, +-50 % of the profile's calibrated value).
     """
 
     name: str
@@ -66,6 +108,11 @@ class ParameterSpec(_InternalUnits):
     description: str
     low_inclusive: bool = True
     to_internal: float = 1.0
+    spread: Spread = ASSUMED_SPREAD
+
+    def spread_bounds(self, value: float | None) -> tuple[float, float]:
+        """The sampled range ``(low, high)`` (table units) of this parameter around ``value``."""
+        return self.spread.bounds(value, self.low, self.high, self.low_inclusive)
 
     def check(self, value) -> str | None:
         """Return a one-line problem description, or None when ``value`` is allowed."""
@@ -89,15 +136,16 @@ def _table(*specs: ParameterSpec) -> dict[str, ParameterSpec]:
     return {s.name: s for s in specs}
 
 
-def P(name, units, low, high, description, low_inclusive=True):
+def P(name, units, low, high, description, low_inclusive=True, spread=ASSUMED_SPREAD):
     """A :class:`ParameterSpec`, its factor to internal units (hours, µm) read from ``units``."""
     factor = {"d": HOURS_PER_DAY, "1/d": 1 / HOURS_PER_DAY, "layers/d": 1 / HOURS_PER_DAY,
               "um2/d": 1 / HOURS_PER_DAY, "um2/s": SECONDS_PER_HOUR}.get(units, 1.0)
-    return ParameterSpec(name, units, low, high, description, low_inclusive, factor)
+    return ParameterSpec(name, units, low, high, description, low_inclusive, factor, spread)
 
 SKIN_PARAMETERS: dict[str, ParameterSpec] = _table(
     # --- viable epidermis (VE) renewal
-    P("ve_transit_days", "d", 3, 60, "mean transit basal layer -> SC through the maturation chain (tau_VE)", False),
+    P("ve_transit_days", "d", 3, 60, "mean transit basal layer -> SC through the maturation chain (tau_VE)", False,
+      spread=_literature(12, 15, "T4: basal -> SC 12-15 d, Rothberg et al. 1961 (14C-glycine), docs/model.md")),
     P("basal_flux_layers_per_day", "layers/d", 0.05, 5, "homeostatic corneocyte flux into the SC (= basal proliferation P0)", False),
     P("ve_thickness_um", "um", 10, 200, "homeostatic viable-epidermis thickness", False),
     P("feedback_hill", "1", 0.5, 10, "Hill exponent of the homeostatic proliferation feedback F(M)", False),
@@ -171,9 +219,11 @@ SKIN_PARAMETERS: dict[str, ParameterSpec] = _table(
 # Skin mechanics under the hand-piece (read by the device laws, models.DeviceParams, not by SkinParams). They are
 # skin properties, so every profile gives them (with a source), like the table above.
 SKIN_MECHANICS_PARAMETERS: dict[str, ParameterSpec] = _table(
-    P("skin_youngs_modulus_kpa", "kPa", 1, 5000, "E: Young's modulus of the skin under suction (aspirated half-space)", False),
+    P("skin_youngs_modulus_kpa", "kPa", 1, 5000, "E: Young's modulus of the skin under suction (aspirated half-space)", False,
+      spread=_literature(41, 217, "T10: E = 129 +- 88 kPa (mean +- SD) by suction, Diridollou et al. 2000, Skin Res Technol 6:214")),
     P("capillary_fragility_kpa", "kPa", 1, 101.3, "hand-piece vacuum above which dermal capillaries rupture (petechiae)", False),
-    P("sc_delamination_energy_j_per_m2", "J/m2", 0.01, 100, "G_c: energy to detach one corneocyte layer at full cohesion", False),
+    P("sc_delamination_energy_j_per_m2", "J/m2", 0.01, 100, "G_c: energy to detach one corneocyte layer at full cohesion", False,
+      spread=_literature(1, 8, "Wu, van Osdol, Dauskardt 2006, Biomaterials 27:785: delamination energy of human SC 1-8 J/m2")),
     P("ve_injury_cost_factor", "1", 1, 100, "removal energy per um of living epidermis / that of fully cohesive SC"),
     P("strain_release_threshold", "1", 0, 2, "tissue strain above which stretch releases the pre-formed alarm cytokine"),
 )
@@ -273,6 +323,9 @@ class SettingSpec:
     choices: tuple[str, ...] = ()
     device_kind: str | None = None  # "diamond" / "crystal": the setting applies to that kind only
     hand_mode: str | None = None  # "moving" / "stationary": the setting applies in that mode only
+    # the sensitivity range (absolute, a :class:`Spread`); None: the device's hardware range
+    # (vacuum, load, crystal and air flow: the device file bounds them)
+    spread: Spread | None = None
 
     def bounds(self) -> dict[str, float | bool]:
         """The bounds as keyword arguments: ``gt``/``ge``, ``le`` and ``integer``."""
@@ -298,12 +351,16 @@ S = SettingSpec
 # ``stationary`` (1 = stationary, dwell_s used; 0 = moving, speed_mm_s used).
 SESSION_SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
     S("vacuum_kpa", "kPa", "vacuum", 0, 101.3, neutral=0.0, default=30.0),
-    S("passes", "1", "passes per session", 1, 100, neutral=0.0, default=2, low_inclusive=True, integer=True),
-    S("speed_mm_s", "mm s-1", "hand-piece speed", 0, 1000, neutral=20.0, default=20.0, hand_mode="moving"),
+    S("passes", "1", "passes per session", 1, 100, neutral=0.0, default=2, low_inclusive=True, integer=True,
+      spread=Spread("assumption", "assumption: the dial levels of configs/devices span 1-6 passes", 1, 6)),
+    S("speed_mm_s", "mm s-1", "hand-piece speed", 0, 1000, neutral=20.0, default=20.0, hand_mode="moving",
+      spread=Spread("assumption", "assumption: a hand stroke of 10-40 mm/s around the 20 mm/s of the example courses", 10, 40)),
     S("load_n", "N", "hand load", 0, 100, neutral=0.0, default=None, low_inclusive=True, device_kind="diamond"),
     S("crystal_flow_g_min", "g min-1", "crystal flow", 0, 1000, neutral=0.0, default=None, device_kind="crystal"),
     S("air_flow_l_min", "L min-1", "air flow", 0, 1000, neutral=0.0, default=None, device_kind="crystal"),
     S("mode", "1", "hand-piece mode", neutral=0.0, default="moving", choices=("moving", "stationary")),
-    S("dwell_s", "s", "dwell time", 0, 3600, neutral=1.0, default=10.0, hand_mode="stationary"),
-    S("treated_area_cm2", "cm2", "treated area", 0, 20000, default=50.0),
+    S("dwell_s", "s", "dwell time", 0, 3600, neutral=1.0, default=10.0, hand_mode="stationary",
+      spread=Spread("assumption", "assumption: 5-30 s under the opening around the 10 s default", 5, 30)),
+    S("treated_area_cm2", "cm2", "treated area", 0, 20000, default=50.0,
+      spread=Spread("assumption", "assumption: 25-100 cm2 around the 50 cm2 default (a face)", 25, 100)),
 )}

@@ -45,16 +45,16 @@ from ._decision import DEFAULT_RULE, OBJECTIVES, Decision, DecisionRule, decide,
 from ._compare import CompareResult, OutcomeRow, SettingsRow, compare_configs, compare_decision, outcome_rows, settings_rows
 from ._compare_figures import plot_compare
 from ._figures import display_units
-from ._heatmap import DEFAULT_HEATMAPS, plot_decision_map, plot_heatmaps
+from ._heatmap import DEFAULT_HEATMAPS, heatmap_cells, heatmap_figure, heatmap_outcomes, plot_decision_map, plot_heatmaps
 from ._html_report import HtmlReport, default_report_path, write_html_report
 from ._numbers import format_mean_sd, format_quantity, format_range
 from ._plot_result import KINDS, plot_result
 from ._profiles import plot_profiles
-from ._scenarios import session_days
+from ._scenarios import axis_dims, session_days, setting_label, sweep_dims, value_label
 from ._summaries import (RUN_OUTCOMES_FROM_SAVES, SUMMARY_OUTCOMES, irritation_burden, outcome_names, outcome_table,
                          smoothness_gain, summary_outcomes)
-from ._timecourse import plot_timecourses
-from ._tradeoff import pareto_front, plot_tradeoff
+from ._timecourse import RECOVERY_TOLERANCE, plot_timecourses, series_with_session_peaks
+from ._tradeoff import TradeoffPoints, pareto_front, plot_tradeoff, tradeoff_points
 from ._validation_figures import (Panel, plot_barrier_disruption_checks, plot_checks, plot_homeostasis_checks,
                                   plot_regeneration_checks)
 from ._validation_report import (ValidationReportFiles, validation_cells, validation_markdown_table,
@@ -66,7 +66,9 @@ __all__ = [
     "compare_configs", "compare_decision", "OutcomeRow", "outcome_rows", "display_units", "format_mean_sd",
     "format_quantity", "format_range",
     "irritation_burden", "outcome_names", "outcome_table", "pareto_front", "plot_compare",
-    "plot_decision_map", "plot_heatmaps", "plot_profiles", "plot_result", "plot_timecourses", "plot_tradeoff", "session_days",
+    "plot_decision_map", "heatmap_cells", "heatmap_outcomes", "plot_heatmaps", "series_with_session_peaks",
+    "RECOVERY_TOLERANCE", "TradeoffPoints", "tradeoff_points", "plot_profiles", "plot_result", "plot_timecourses",
+    "plot_tradeoff", "session_days", "axis_dims", "setting_label", "sweep_dims", "value_label", "heatmap_figure",
     "settings_rows", "smoothness_gain", "summary_outcomes",
     "Panel", "ValidationReportFiles", "plot_barrier_disruption_checks", "plot_checks", "plot_homeostasis_checks",
     "plot_regeneration_checks",

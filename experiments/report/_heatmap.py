@@ -45,7 +45,7 @@ from ._figures import display_units, format_value, save_figure, text_colour, tid
 from ._scenarios import axis_dims, course_end_days, fixed_note, run_end_days, setting_label, value_label
 from ._summaries import outcome_and_label, outcome_names, summary_outcomes
 
-__all__ = ["DEFAULT_HEATMAPS", "SESSION_MAXIMA", "Style", "heatmap_figure", "heatmap_outcomes", "outline_segments",
+__all__ = ["DEFAULT_HEATMAPS", "SESSION_MAXIMA", "Style", "heatmap_cells", "heatmap_figure", "heatmap_outcomes", "outline_segments",
            "plot_heatmaps", "plot_decision_map", "style_of"]
 
 # the outcomes drawn when none is asked for (those the result has; the decision's objective first)
@@ -463,6 +463,16 @@ def _grid_axes(ds: xr.Dataset) -> tuple[str, str]:
     if ds.attrs.get("sweep_mode", "grid") != "grid" or len(axes) < 2 or "scenario" in axes[:2]:
         raise InputError("a heat map needs a grid sweep with at least two axes")
     return axes[0], axes[1]
+
+
+def heatmap_cells(ds: xr.Dataset, name: str, table: xr.Dataset | None = None) -> tuple[str, str, Cells, str]:
+    """``(x dim, y dim, cells, label)`` of the heat map of outcome ``name`` (:func:`heatmap_outcomes`) of a
+    grid sweep: the cells as :func:`plot_heatmaps` colours them (``[y, x]``: seed mean and SD, further axes at
+    their middle) and the outcome's label with units. KeyError when the result lacks the outcome."""
+    xdim, ydim = _grid_axes(ds)
+    table = summary_outcomes(ds) if table is None else table
+    da, label = _outcome(ds, table, name)
+    return xdim, ydim, _cells(da, xdim, ydim), label
 
 
 def plot_heatmaps(ds: xr.Dataset, outdir: str | os.PathLike, outcomes: Sequence[str] | None = None) -> tuple[list[Path], list[str]]:
