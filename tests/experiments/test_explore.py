@@ -119,8 +119,6 @@ def test_explore_command_rejects_bad_arguments(model, tmp_path):
 def test_live_page_redraws_and_reports_bad_input(model):
     import asyncio
 
-    pytest.importorskip("panel", reason="the explorer's pages need Panel (pip install panel)")
-
     from experiments.explore._app import LivePage
 
     page = LivePage(model, model.run(model.controls))
@@ -139,8 +137,6 @@ def test_live_page_redraws_and_reports_bad_input(model):
 
 def test_a_failed_run_is_reported_in_the_page(model, monkeypatch):
     import asyncio
-
-    pytest.importorskip("panel", reason="the explorer's pages need Panel (pip install panel)")
 
     from experiments.errors import SimulationError
     from experiments.explore._app import LivePage
