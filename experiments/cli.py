@@ -335,11 +335,12 @@ def plot(
 def report(
     result: Path = typer.Argument(..., help="A sweep store (Zarr), a folder of `epiturn compare` or a NetCDF run."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML file to write (default <result stem>_report.html beside the result)."),
+    uncertainty: Optional[Path] = typer.Option(None, "--uncertainty", help="An `epiturn sensitivity` NetCDF: its outcome bands (the spread over the skin parameters' ranges) are shown beside the recommendation."),
 ) -> None:
     """One self-contained HTML page: the recommendation and why, the outcomes, figures, validity, provenance."""
     from experiments.report import write_html_report
 
-    written = write_html_report(result, output)
+    written = write_html_report(result, output, uncertainty=uncertainty)
     typer.echo(f"wrote {written.path}")
 
 

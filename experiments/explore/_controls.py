@@ -43,16 +43,43 @@ class Limit(NamedTuple):
     integer: bool = False
 
 
-LIMITS: dict[str, Limit] = {
-    "vacuum_kpa": Limit(5, 65, 1, "kPa"),  # the widest device range (diamond_coarse); each device checks its own
-    "passes": Limit(1, 6, 1, "", True),
-    "speed_mm_s": Limit(5, 60, 1, "mm/s"),
-    "crystal_flow_g_min": Limit(5, 40, 1, "g/min"),
-    "interval_days": Limit(1, MAX_INTERVAL_DAYS, 1, "d", True),
-    "sessions": Limit(1, MAX_SESSIONS, 1, "", True),
-    "strip_fraction": Limit(0, 1, 0.05, ""),
-    "strip_day": Limit(0, MAX_STRIP_DAY, 1, "d", True),
-}
+def _catalogue_range(setting: str) -> tuple[float, float]:
+    """The widest hardware range of ``setting`` over the device catalogue (``configs/devices``):
+    each device then checks its own (the config schema's one-line error)."""
+    from experiments.config import load_device
+    from experiments.config._lookup import list_devices
+
+    ranges = [r for r in (getattr(load_device(name), setting, None) for name in list_devices()) if r is not None]
+    return min(float(r.min) for r in ranges), max(float(r.max) for r in ranges)
+
+
+def _spread(setting: str) -> tuple[float, float]:
+    """The plausible range of a session setting (``models.SESSION_SETTINGS``, its ``spread``)."""
+    from models import SESSION_SETTINGS
+
+    spread = SESSION_SETTINGS[setting].spread
+    return float(spread.low), float(spread.high)
+
+
+def _limits() -> dict[str, Limit]:
+    """The explorer's ranges: the hardware ones from the device catalogue, the pass count from
+    the session-settings table; the hand speed (no hardware range: a person moves the
+    hand-piece) twice the table's plausible 10-40 mm/s each way; the schedule's from the
+    padded time grid (``MAX_*`` above)."""
+    speed = _spread("speed_mm_s")
+    return {
+        "vacuum_kpa": Limit(*_catalogue_range("vacuum_kpa"), 1, "kPa"),
+        "passes": Limit(*(int(v) for v in _spread("passes")), 1, "", True),
+        "speed_mm_s": Limit(speed[0] / 2, speed[1] * 1.5, 1, "mm/s"),
+        "crystal_flow_g_min": Limit(*_catalogue_range("crystal_flow_g_min"), 1, "g/min"),
+        "interval_days": Limit(1, MAX_INTERVAL_DAYS, 1, "d", True),
+        "sessions": Limit(1, MAX_SESSIONS, 1, "", True),
+        "strip_fraction": Limit(0, 1, 0.05, ""),
+        "strip_day": Limit(0, MAX_STRIP_DAY, 1, "d", True),
+    }
+
+
+LIMITS: dict[str, Limit] = _limits()
 
 
 @dataclass(frozen=True)

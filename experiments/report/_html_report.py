@@ -590,11 +590,29 @@ def default_report_path(result: str | os.PathLike) -> Path:
     return p.with_name(f"{p.stem}_report.html")
 
 
-def _context(source: ReportInput, created: datetime) -> tuple[dict[str, Any], list[str], Decision | None]:
+def _uncertainty(source: ReportInput, decision: Decision | None, path: str | os.PathLike | None) -> dict[str, Any] | None:
+    """The parameter-uncertainty section (:mod:`~experiments.report._uncertainty`) for the
+    recommended setting: of a comparison, the chosen config's run; else the result."""
+    if path is None:
+        return None
+    from ._uncertainty import uncertainty_section
+
+    result, best = source.dataset, None
+    if decision is not None:
+        best = {} if source.kind == "run" else decision.best
+        if source.kind == "compare" and best and best.get("config") in source.names:
+            result, best = source.runs[list(source.names).index(best["config"])], {}
+    return uncertainty_section(path, result, best, decision.rule.objective if decision is not None else None,
+                               decision.objective_label if decision is not None else None)
+
+
+def _context(source: ReportInput, created: datetime, uncertainty: str | os.PathLike | None = None
+             ) -> tuple[dict[str, Any], list[str], Decision | None]:
     from experiments._provenance import git_commit, package_version
 
     ds = source.dataset
     decision, decision_content, no_decision = _decision_section(source)
+    band = _uncertainty(source, decision, uncertainty)
     figures, figure_notes = _figures(source)
     name = (ds.attrs.get("sweep_name") if source.kind == "sweep" else None) or (
         source.path.stem if source.path is not None else source.names[0])
@@ -612,6 +630,7 @@ def _context(source: ReportInput, created: datetime) -> tuple[dict[str, Any], li
                                                            if ds.attrs.get("sweep_config") else "")),
         "question": QUESTION,
         "decision": decision_content, "no_decision": no_decision,
+        "uncertainty": band,
         "store_state": _store_state(ds),
         "figures": figures, "figure_notes": figure_notes,
         "comparison": _comparison(source) if source.kind == "compare" else None,
@@ -625,12 +644,16 @@ def _context(source: ReportInput, created: datetime) -> tuple[dict[str, Any], li
 
 
 def write_html_report(result: str | os.PathLike | xr.Dataset, output: str | os.PathLike | None = None,
-                      created: datetime | None = None) -> HtmlReport:
+                      created: datetime | None = None, uncertainty: str | os.PathLike | None = None) -> HtmlReport:
     """Write the report page of ``result`` (a path: sweep store, comparison folder, NetCDF run;
     or a dataset) to ``output`` (default :func:`default_report_path`; required for a dataset).
 
-    Raises :class:`~experiments.errors.InputError` naming ``result`` (not a result) or
-    ``output`` (a folder; missing for a dataset).
+    ``uncertainty``: an ``epiturn sensitivity`` NetCDF whose outcome bands the page shows
+    beside the recommendation, saying whether they were computed at the recommended
+    setting (:mod:`~experiments.report._uncertainty`).
+
+    Raises :class:`~experiments.errors.InputError` naming ``result`` (not a result),
+    ``output`` (a folder; missing for a dataset) or ``uncertainty`` (not a sensitivity dataset).
     """
     if isinstance(result, xr.Dataset):
         source = from_dataset(result)
@@ -644,7 +667,7 @@ def write_html_report(result: str | os.PathLike | xr.Dataset, output: str | os.P
         raise InputError(f"output: {str(output if output is not None else out)!r} is a folder; allowed: the path of "
                          "an HTML file (its folder is created when missing)", parameter="output")
     created = created or datetime.now(timezone.utc).replace(microsecond=0)
-    context, figures, decision = _context(source, created)
+    context, figures, decision = _context(source, created, uncertainty)
     html = _environment().get_template("report.html.j2").render(**context)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

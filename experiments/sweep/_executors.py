@@ -136,7 +136,9 @@ class _DaskExecutor(Executor):
 class LocalClusterExecutor(_DaskExecutor):
     """A Dask ``LocalCluster`` of ``n_workers`` single-threaded processes, started here.
 
-    The workers get the ``EPITURN_*``, ``JAX_*`` and ``XLA_*`` environment variables. The
+    The workers get the ``EPITURN_*``, ``JAX_*`` and ``XLA_*`` environment variables; each
+    is pinned to a core of its own (:mod:`experiments.sweep._pinning`), so N workers on N
+    cores do not compete for every core. The
     cluster listens on 127.0.0.1 only, serves nothing over HTTP (no dashboard or other
     route, on the scheduler or the workers), and speaks TLS with credentials made for this cluster
     (``Security.temporary()``, kept in memory): another user of the machine can neither
@@ -164,7 +166,8 @@ class LocalClusterExecutor(_DaskExecutor):
                 self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                             protocol="tls://", security=security, dashboard_address=None,
                                             scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                                            worker_dashboard_address=None, silence_logs=40, env=env)
+                                            worker_dashboard_address=None, silence_logs=40, env=env,
+                                            preload=["experiments.sweep._pinning"])
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise ClusterError(f"cluster: local:{n_workers} cannot be started ({type(exc).__name__}: {exc})",
                                parameter="cluster") from None

@@ -358,3 +358,64 @@ def test_page_renders_in_headless_chromium(sweep_page, tmp_path):
     # coloured (not grey) pixels: the styled boxes and badges rendered
     spread = pixels.max(axis=-1) - pixels.min(axis=-1)
     assert (spread > 30).mean() > 0.005
+
+
+# --------------------------------------------------------------------------- parameter uncertainty
+
+
+def _sensitivity_file(folder: Path, sweep_store: Path, setting: dict, name: str) -> Path:
+    """An ``epiturn sensitivity`` file whose base is the tiny sweep's base at ``setting``.
+
+    The indices and bands are made up (the analysis itself is tested in test_sensitivity);
+    the file is written by the command's own dataset builder, so the report reads what
+    the command writes."""
+    from experiments.sensitivity import load_sensitivity_config
+    from experiments.sensitivity._analysis import QUANTILES, Indices
+    from experiments.sensitivity._dataset import indices_dataset
+
+    base = json.loads(open_result(sweep_store).attrs["sweep_config"])["base"]
+    base["protocol"]["interval_days"] = setting["interval_days"]
+    base["protocol"]["settings"]["vacuum_kpa"] = setting["vacuum_kpa"]
+    cfg = load_sensitivity_config({"base": base, "parameters": ["ve_transit_days", "skin_youngs_modulus_kpa"],
+                                   "outcomes": ["ra_change_pct_end_course", "irritation_burden_days"], "samples": 4})
+    bands = np.array([[-20.0, -17.0, -15.0, -13.0, -10.0], [1.0, 1.5, 2.0, 2.5, 3.0]])
+    ix = Indices(outcomes=cfg.outcomes, factors=tuple(f.name for f in cfg.factors),
+                 S1=np.array([[0.2, 0.6], [0.7, 0.1]]), S1_conf=np.full((2, 2), 0.05),
+                 ST=np.array([[0.25, 0.71], [0.8, 0.15]]), ST_conf=np.full((2, 2), 0.06),
+                 dgsm=np.ones((2, 2)), dgsm_conf=np.zeros((2, 2)), mean=bands[:, 2], sd=np.array([3.0, 0.6]),
+                 quantiles=bands, n=4, gradient_points=0, resamples=10, confidence=0.95)
+    assert len(QUANTILES) == bands.shape[1]
+    path = folder / f"{name}.nc"
+    indices_dataset(ix, cfg, {"runs": 16, "spin_ups": 0, "drift_max": 0.0}, {"total_s": 1.0}).to_netcdf(path)
+    return path
+
+
+def test_uncertainty_band_beside_the_recommendation(sweep_store, tmp_path):
+    best = decide(open_result(sweep_store), rule_of(open_result(sweep_store))).best
+    other = {"interval_days": 6 if best["interval_days"] == 3 else 3, "vacuum_kpa": 50}
+    own = _sensitivity_file(tmp_path, sweep_store, best, "own")
+    page = read_page(write_html_report(sweep_store, tmp_path / "own.html", uncertainty=own).path)
+    assert "Parameter uncertainty" in page.text
+    assert "computed at the recommended setting" in page.text
+    # the objective's band, its median and the factor with the largest total index
+    assert "between -20" in page.text and "-10" in page.text and "skin_youngs_modulus_kpa (ST 0.71" in page.text
+    assert page.count("table", "uncertainty") == 1
+
+    elsewhere = _sensitivity_file(tmp_path, sweep_store, other, "other")
+    page = read_page(write_html_report(sweep_store, tmp_path / "other.html", uncertainty=elsewhere).path)
+    assert "another setting than the recommended one" in page.text
+    assert f"vacuum_kpa 50 (recommended {best['vacuum_kpa']:g})" in page.text
+    assert "computed at the recommended setting" not in page.text
+
+
+def test_uncertainty_bad_file_is_one_line(sweep_store, tmp_path):
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_bytes(b"\x89HDF not really")
+    run_nc = tmp_path / "plain.nc"
+    xr.Dataset({"x": ("t", [1.0])}).to_netcdf(run_nc)
+    for bad, fragment in ((tmp_path / "missing.nc", "is not a file"), (garbage, "is not a NetCDF file"),
+                          (run_nc, "holds no sensitivity indices")):
+        res = CliRunner().invoke(app, ["report", str(sweep_store), "-o", str(tmp_path / "x.html"), "--uncertainty", str(bad)])
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2 and len(lines) == 1, res.output
+        assert lines[0].startswith("error: uncertainty:") and fragment in lines[0]
