@@ -7,3 +7,27 @@ where it starts. The tests check conservation to round-off, which needs float64.
 import jax
 
 jax.config.update("jax_enable_x64", True)
+
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """One worker group per test file, the literature validation as one group.
+
+    Under ``pytest -n N --dist loadgroup`` (README's test command) a group runs on one
+    worker, in file order: a module's fixtures are built once, and the validation files,
+    which share the runs of ``tests/validation/conftest.py::measured`` and its private
+    spin-up cache, share one worker. Without xdist the mark does nothing.
+    """
+    for item in items:
+        try:
+            rel = Path(str(item.fspath)).resolve().relative_to(TESTS)
+        except ValueError:
+            continue
+        group = "validation" if rel.parts[0] == "validation" else rel.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -38,6 +38,7 @@ LABELS = {
     "crystal_flow_g_min": "crystal flow (g/min)",
     "interval_days": "interval (d)",
     "sessions": "sessions",
+    "follow_up_days": "follow-up after the last session (d)",
     "strip_fraction": "tape strip: fraction of SC removed (0 = none)",
     "strip_day": "tape strip: day",
 }
@@ -66,7 +67,7 @@ class LivePage:
         self.widgets["skin"] = pn.widgets.Select(name=LABELS["skin"], options=list_profiles(), value=c.skin)
         self.widgets["device"] = pn.widgets.Select(name=LABELS["device"], options=list_devices(), value=c.device)
         for name in ("vacuum_kpa", "passes", "speed_mm_s", "crystal_flow_g_min", "interval_days", "sessions",
-                     "strip_fraction", "strip_day"):
+                     "follow_up_days", "strip_fraction", "strip_day"):
             lim = LIMITS[name]
             cls = pn.widgets.IntSlider if lim.integer else pn.widgets.FloatSlider
             self.widgets[name] = cls(name=LABELS[name], start=lim.low, end=lim.high, step=lim.step,

@@ -25,7 +25,7 @@ __all__ = ["Controls", "FOLLOW_UP_DAYS", "LIMITS", "Limit", "MAX_INTERVAL_DAYS",
 MAX_SESSIONS = 8
 MAX_INTERVAL_DAYS = 21
 MAX_STRIP_DAY = 28
-FOLLOW_UP_DAYS = 28  # d after the last session
+FOLLOW_UP_DAYS = 28  # d after the last session: the default and the longest
 DT_HOURS = 1.0
 SAVE_EVERY_HOURS = 6.0
 # the short transect of the surface profile: columns and width (coarser than the 256 over 5 mm of a run)
@@ -74,6 +74,7 @@ def _limits() -> dict[str, Limit]:
         "crystal_flow_g_min": Limit(*_catalogue_range("crystal_flow_g_min"), 1, "g/min"),
         "interval_days": Limit(1, MAX_INTERVAL_DAYS, 1, "d", True),
         "sessions": Limit(1, MAX_SESSIONS, 1, "", True),
+        "follow_up_days": Limit(0, FOLLOW_UP_DAYS, 1, "d", True),
         "strip_fraction": Limit(0, 1, 0.05, ""),
         "strip_day": Limit(0, MAX_STRIP_DAY, 1, "d", True),
     }
@@ -90,7 +91,7 @@ class Controls:
     ``vacuum_kpa`` (kPa), ``passes``, ``speed_mm_s`` (hand speed of a diamond tip, mm/s),
     ``crystal_flow_g_min`` (crystal devices, g/min): the settings of every session;
     ``interval_days`` (d) and ``sessions``: the course (from day 0, then
-    :data:`FOLLOW_UP_DAYS` of follow-up); ``strip_fraction`` (0..1; 0 = no strip) of SC
+    ``follow_up_days`` of follow-up, at most :data:`FOLLOW_UP_DAYS`); ``strip_fraction`` (0..1; 0 = no strip) of SC
     layers removed by a tape strip on ``strip_day`` (d).
     """
 
@@ -102,6 +103,7 @@ class Controls:
     crystal_flow_g_min: float = 20.0
     interval_days: int = 7
     sessions: int = 6
+    follow_up_days: int = FOLLOW_UP_DAYS
     strip_fraction: float = 0.0
     strip_day: int = 0
 
@@ -155,7 +157,7 @@ def _config(controls: Controls, grid: dict, profiles: bool) -> dict:
     events = [{"day": c.strip_day, "kind": "strip", "remove_fraction": c.strip_fraction}] if c.strip_fraction > 0 else []
     return {"skin": c.skin, "device": c.device,
             "protocol": {"interval_days": c.interval_days, "sessions": c.sessions, "start_day": 0,
-                         "follow_up_days": FOLLOW_UP_DAYS, "settings": settings},
+                         "follow_up_days": c.follow_up_days, "settings": settings},
             "events": events, "grid": grid, "save": {"every_hours": SAVE_EVERY_HOURS, "profiles": profiles}, "seed": 0}
 
 
@@ -172,5 +174,5 @@ def transect_config(controls: Controls) -> dict:
 
 def worst_case(controls: Controls) -> Controls:
     """The setting of ``controls``' skin and device with the most time steps and events (sizes the padding)."""
-    return replace(controls, sessions=MAX_SESSIONS, interval_days=MAX_INTERVAL_DAYS, strip_fraction=0.5,
-                   strip_day=MAX_STRIP_DAY - 1)
+    return replace(controls, sessions=MAX_SESSIONS, interval_days=MAX_INTERVAL_DAYS, follow_up_days=FOLLOW_UP_DAYS,
+                   strip_fraction=0.5, strip_day=MAX_STRIP_DAY - 1)

@@ -49,12 +49,14 @@ def test_control_changes_change_the_course_without_recompiling(model):
     fewer = model.run(model.controls.updated(sessions=3, interval_days=10))
     stripped = model.run(model.controls.updated(strip_fraction=0.8, strip_day=2))
     crystal = model.run(model.controls.updated(device="crystal_al2o3", crystal_flow_g_min=30))
+    short = model.run(model.controls.updated(sessions=3, interval_days=10, follow_up_days=5))
     assert compile_counts().programs == before, "a control change compiled a program"
     # harder sessions remove more SC: more layers gone per session, a higher TEWL peak
     assert float(harder.column.removed_layers.mean()) > float(base.column.removed_layers.mean())
     assert float(harder.column.tewl.max()) > float(base.column.tewl.max())
     np.testing.assert_allclose(fewer.column.session_day.values, [0, 10, 20])
     assert fewer.column.time.values[-1] == pytest.approx(20 + 28)
+    assert short.column.time.values[-1] == pytest.approx(20 + 5)  # the follow-up control ends the course
     # the strip on day 2 takes most of the SC at once
     day2 = stripped.column.sc_layers.sel(time=slice(2.0, 2.3)).min()
     assert float(day2) < 0.5 * float(base.column.sc_layers.sel(time=slice(2.0, 2.3)).min())
