@@ -33,7 +33,8 @@ _LAZY = {
 }
 
 # subpackages and modules reachable as attributes before anyone imported them (``experiments.storage``)
-_SUBMODULES = ("cli", "config", "docs", "errors", "explore", "report", "storage", "validation")
+_SUBMODULES = ("calibrate", "cli", "config", "docs", "errors", "explore", "report", "sensitivity", "storage",
+               "validation")
 
 __all__ = ["ConfigError", "SimulationError", "load_run_config", "run", "run_config", "sweep"]
 

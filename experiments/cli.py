@@ -458,6 +458,28 @@ def explore(
     serve(page, host=host, port=port, show=show, say=lambda line: typer.echo(line))
 
 
+@app.command()
+@guarded
+def calibrate(
+    config: Path = typer.Argument(..., help="A calibration file (configs/calibrate/) or a run config (YAML)."),
+    data: Path = typer.Argument(..., help="Measured time courses: CSV (time_days,variable,value[,sd][,units]) or NetCDF (docs/calibrate.md)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The fitted skin profile (YAML; default results/<config stem>_profile.yaml); <stem>_residuals.csv and <stem>.png beside it."),
+    parameter: List[str] = typer.Option([], "--fit", "--parameter", help="A skin parameter to fit, repeatable; default from the file's parameters."),
+    no_figure: bool = typer.Option(False, "--no-figure", help="Do not run the fitted profile for the figure."),
+) -> None:
+    """Fit skin parameters to measured time courses; write a skin profile with standard errors and provenance."""
+    from experiments.calibrate import calibrate as run_calibration, load_calibration_config
+
+    configure_jax()
+    cfg = load_calibration_config(config, parameters=list(parameter) or None)
+    out = output if output is not None else Path("results") / f"{config.stem}_profile.yaml"
+    with reporting(True):
+        result = run_calibration(cfg, data, out, figure=not no_figure)
+    for line in result.summary_lines():
+        typer.echo(line)
+    typer.echo("wrote " + ", ".join(str(p) for p in result.paths.values()))
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point of the ``epiturn`` console script (imports nothing heavy before a command runs)."""
     app(args=argv if argv is not None else sys.argv[1:], prog_name="epiturn")

@@ -94,6 +94,8 @@ class SkinProfile(Schema):
     description: Text | None = None
     base: Text | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
+    calibration: dict[str, Any] | None = Field(
+        None, description="record of the fit that produced the profile (written by epiturn calibrate); not read by the model")
 
 
 def _reference(v: Any, what: str, allow_none: bool) -> Any:

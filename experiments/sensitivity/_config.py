@@ -130,25 +130,33 @@ def _sweep_factors(axes: Any, file) -> dict:
     return out
 
 
-def load_sensitivity_config(source: Any, *, samples: int | None = None, parameters: list | None = None) -> SensitivityConfig:
-    """Load and validate a sensitivity file, a sweep file or a run config (a path or a mapping).
+def read_config_source(source: Any, what: str, shape: str) -> tuple[dict, Path | None, Path | None]:
+    """``(data, file, folder)`` of a config given as a path (read as YAML) or a mapping.
 
-    ``samples``, ``parameters``: replace the file's (the command line's ``--samples``, ``--param``).
+    ``what``: the files allowed (the message when ``source`` is not a file); ``shape``: the
+    mapping expected (the message when the top of the file is not a mapping).
     """
-    file = None
-    folder = None
+    file = folder = None
     if isinstance(source, (str, Path)):
         file = Path(source)
         if not file.is_file():
-            raise ConfigError("config", str(source), "is not a file", "a sensitivity file, sweep file or run config (YAML)")
+            raise ConfigError("config", str(source), "is not a file", what)
         data = load_yaml(file, "config")
         folder = file.resolve().parent
     else:
         data = source
     if not isinstance(data, Mapping):
-        raise ConfigError("config", type(data).__name__, "is not a mapping at the top of the file",
-                          "a YAML mapping with base: (and parameters:, samples:, seed:)", file)
-    data = dict(data)
+        raise ConfigError("config", type(data).__name__, "is not a mapping at the top of the file", shape, file)
+    return dict(data), file, folder
+
+
+def load_sensitivity_config(source: Any, *, samples: int | None = None, parameters: list | None = None) -> SensitivityConfig:
+    """Load and validate a sensitivity file, a sweep file or a run config (a path or a mapping).
+
+    ``samples``, ``parameters``: replace the file's (the command line's ``--samples``, ``--param``).
+    """
+    data, file, folder = read_config_source(source, "a sensitivity file, sweep file or run config (YAML)",
+                                            "a YAML mapping with base: (and parameters:, samples:, seed:)")
     is_sweep = "axes" in data
     if "base" not in data:
         if is_sweep or not set(data) & set(_RUN_KEYS):
