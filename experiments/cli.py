@@ -3,7 +3,8 @@
 Bad input (a config problem, a missing file, an unknown name, a store or cluster that
 cannot be used) ends the command with one line ``error: ...`` on stderr and exit code 2,
 never a traceback; a computation that fails (:class:`experiments.errors.SimulationError`)
-ends it with one line and exit code 1. The library's errors name the keyword argument at
+ends it with one line and exit code 1, as does a full disk while a sweep writes its store
+(:class:`experiments.errors.DiskFullError`: the batches kept, continue with ``--resume``). The library's errors name the keyword argument at
 fault (``parameter``); :data:`FLAGS` translates it into this command line's flag
 (:func:`experiments.errors.for_command_line`).
 
@@ -24,7 +25,7 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
-from experiments.errors import EpiturnError, SimulationError, for_command_line
+from experiments.errors import DiskFullError, EpiturnError, SimulationError, for_command_line
 from experiments._activity import reporting
 from experiments._jaxconfig import configure_jax
 
@@ -208,18 +209,27 @@ def sweep(
     configure_jax()
     if cluster is not None and scheduler is not None:
         fail(f"--cluster: {cluster!r} is given together with --scheduler; allowed: one of --cluster local:N or --scheduler ADDRESS")
-    plan = load_sweep(sweep_file)
+    with reporting(True):  # a large sweep says its size before it resolves every scenario
+        plan = load_sweep(sweep_file)
     out = output if output is not None else Path("results") / f"{sweep_file.stem}.zarr"
     out.parent.mkdir(parents=True, exist_ok=True)
     report = SweepReport(str(out), 0, 0, 0)
     try:
         dataset = run_sweep(plan, out, resume=resume, cluster=cluster, scheduler=scheduler, batch_size=batch_size,
                             progress=True, report=report, echo=typer.echo)
+    except DiskFullError as exc:  # not bad input: the batches finished are kept
+        fail(f"{exc.reason} writing {out}: {exc.kept} of {exc.total} batches kept; free space, then continue with --resume",
+             EXIT_FAILED)
     except RuntimeError as exc:  # the model failed (e.g. a spin-up that did not converge): not bad input
         if isinstance(exc, EpiturnError) and not isinstance(exc, SimulationError):
             raise  # a cluster that cannot be reached: bad input, as the guard says
         kept = f"; the batches done so far are kept in {out} (continue with --resume)" if out.exists() else ""
         fail(f"sweep stopped: {message(exc)}{kept}", EXIT_FAILED)
+    try:  # read back whole before the figures and the decision: a damaged chunk is one line here
+        dataset = dataset.load()
+    except Exception as exc:
+        fail(f"-o/--output: {str(out)!r} cannot be read back ({type(exc).__name__}: a chunk of a recorded batch is damaged); "
+             "allowed: a store of this sweep whose files are whole (delete it and run the sweep again)")
     if report.computed_batches:
         where = "in-process" if report.executor == "in-process" else f"on {report.executor}"
         typer.echo(f"ran {report.computed_batches} batches ({report.batch_size} scenarios each) in {report.wall_s:.1f} s "
@@ -315,7 +325,7 @@ def plot(
     from experiments.storage import open_result
 
     configure_jax()
-    dataset = open_result(result)
+    dataset = open_result(result, load=True)  # a damaged chunk: one line here, not a traceback in a figure
     outdir = output if output is not None else result.with_name(result.stem + "_figures")
     try:
         files, notes = plot_result(dataset, kind or None, outdir, outcome)
@@ -441,13 +451,12 @@ def explore(
         from experiments.report import sweep_dims
         from experiments.storage import open_result
 
-        dataset = open_result(result)
+        dataset = open_result(result, load=True)
         if not sweep_dims(dataset):
             fail(f"RESULT: {str(result)!r} is a single run; allowed: a sweep store (Zarr) of `epiturn sweep`, "
                  "or no RESULT for the live mode")
         from experiments.explore import serve, sweep_app
 
-        dataset = dataset.load()
         page = lambda: sweep_app(dataset, result.name)  # noqa: E731
     else:
         from experiments.explore import LiveModel, live_app, serve

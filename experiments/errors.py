@@ -38,6 +38,17 @@ class StoreError(EpiturnError, OSError):
     """A result store that cannot be created, resumed, locked or written."""
 
 
+class DiskFullError(StoreError):
+    """The disk (or the user's quota) filled while a store was written; the finished
+    batches are kept. ``reason`` ("disk full", "disk quota exceeded"), ``store``, ``kept``
+    and ``total`` say what, which store and how many batches of all are kept."""
+
+    reason: str = "disk full"
+    store: str = ""
+    kept: int = 0
+    total: int = 0
+
+
 class ClusterError(EpiturnError, RuntimeError):
     """A Dask cluster that cannot be started or reached."""
 

@@ -160,7 +160,8 @@ SKIN_PARAMETERS: dict[str, ParameterSpec] = _table(
     P("transit_speedup_gain", "1", 0, 100, "accelerated differentiation: relative rise of the maturation-chain transit rate per unit loss of the calcium gradient"),
     # --- stratum corneum (SC) cohorts
     P("sc_layer_thickness_um", "um", 0.2, 5, "thickness of one corneocyte layer (in vivo, hydrated)", False),
-    P("cohesion_loss_per_day", "1/d", 0, 5, "corneodesmosome degradation rate in the deep SC"),
+    # > 0: without corneodesmosome degradation nothing desquamates, the SC grows without end and has no homeostasis
+    P("cohesion_loss_per_day", "1/d", 0, 5, "corneodesmosome degradation rate in the deep SC", False),
     P("cohesion_surface_boost", "1", 0, 100, "relative increase of the degradation rate at the surface"),
     P("cohesion_surface_depth_layers", "layers", 0.1, 50, "e-folding depth (layers from the surface) of the surface boost", False),
     P("cohesion_critical", "1", 0.001, 1, "cohesion below which a surface cohort desquamates", False),

@@ -27,7 +27,7 @@ and derived lengths, docs/limits.md).
 """
 
 from experiments.config._device import DeviceSpec
-from experiments.config._errors import ConfigError, format_value
+from experiments.config._errors import ConfigError, boolean_allowed, format_value
 from experiments.config import _limits as limits
 from experiments.config._lookup import (CONFIGS_ENV, REPO_ROOT, check_reference_text, config_dirs, confine, is_file, list_devices,
                                         list_profiles, locate_device, locate_profile)
@@ -64,6 +64,7 @@ __all__ = [
     "confine",
     "content_hash",
     "describe",
+    "boolean_allowed",
     "format_value",
     "is_file",
     "limits",

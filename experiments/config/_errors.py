@@ -35,6 +35,17 @@ _REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 
 _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 100, 100, 40
 
 
+YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+"""Words YAML 1.1 reads as booleans (in any case) and YAML 1.2 (and this loader) as text."""
+
+
+def boolean_allowed(value: Any) -> str:
+    """What a boolean field allows, with why a YAML 1.1 boolean word is not one."""
+    if isinstance(value, str) and value.strip().lower() in YAML11_BOOLEANS:
+        return "true or false (yes/no/on/off are YAML 1.1 booleans; YAML 1.2 reads them as text)"
+    return "true or false"
+
+
 def format_value(value: Any, limit: int = 80) -> str:
     """A value as a message shows it: ``20.0`` as ``20``, paths and text quoted, cut at ``limit``.
 
@@ -203,7 +214,7 @@ def from_validation_error(
     elif kind == "finite_number":
         problem, allowed = "is not finite", "a finite number"
     elif kind in ("bool_type", "bool_parsing"):
-        problem, allowed = "is not a boolean", "true or false"
+        problem, allowed = "is not a boolean", boolean_allowed(value)
     elif kind == "string_type":
         problem, allowed = "is not a string", "a string"
     elif kind in ("list_type", "tuple_type"):

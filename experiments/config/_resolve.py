@@ -109,6 +109,12 @@ def _complete_skin(skin: _Skin, field_path: str) -> None:
             f"{field_path}.parameters", f"{len(missing)} missing", f"parameters are not given: {shown}",
             "every parameter of models.SKIN_PARAMETERS, given in the profile or its base",
         )
+    v = skin.values
+    if v["cytokine_decay_per_hour"] == 0 and v["cytokine_clearance_um_per_hour"] == 0:  # spin-up impossible (NaN)
+        raise ConfigError(f"{field_path}.parameters.cytokine_decay_per_hour", 0,
+                          "together with cytokine_clearance_um_per_hour 0 leaves the alarm cytokine no way out "
+                          "(it grows without end: there is no homeostasis to spin up to)",
+                          "a decay rate > 0, or a clearance velocity > 0 (docs/limits.md)")
 
 
 # --------------------------------------------------------------------------- device, protocol

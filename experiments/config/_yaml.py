@@ -13,6 +13,11 @@ a float) and refuses, before anything is built from the text (docs/limits.md):
   people misread: ``036`` (octal 30 in YAML 1.1), ``0x1E``, ``0b11``, ``3_0``, ``1:30``
   (sexagesimal 90). Write ``36``, ``30`` or quote the text.
 
+Booleans are those of YAML 1.2 (``true``/``false``, also ``True``/``TRUE``/...): the YAML
+1.1 words ``yes``/``no``/``on``/``off`` (and ``y``/``n``) are text, as YAML 1.2 reads
+them, so where a boolean or a number is expected they are refused with one line
+(:func:`experiments.config._errors.boolean_allowed` says why), and where text is expected they are that text.
+
 Nothing of a text that failed to parse is echoed in the message except its line and
 column: a config that points at some other file does not print that file.
 """
@@ -158,6 +163,11 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+# YAML 1.2 booleans only: yes/no/on/off are text (PyYAML follows YAML 1.1 there)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
 

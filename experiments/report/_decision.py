@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from experiments.config import format_value
+from experiments.config import boolean_allowed, format_value
 from experiments.errors import InputError
 
 from ._summaries import summary_outcomes
@@ -95,8 +95,8 @@ class DecisionRule:
             raise InputError(f"decision.max_injury_um: {format_value(inj)} is not a depth limit; allowed: a number >= 0 (µm)",
                              parameter="decision")
         if not isinstance(self.require_healing, bool):
-            raise InputError(f"decision.require_healing: {format_value(self.require_healing)} is not a boolean; allowed: true or false",
-                             parameter="decision")
+            raise InputError(f"decision.require_healing: {format_value(self.require_healing)} is not a boolean; allowed: "
+                             f"{boolean_allowed(self.require_healing)}", parameter="decision")
 
     @property
     def sense(self) -> str:

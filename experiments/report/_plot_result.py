@@ -38,7 +38,7 @@ def plot_result(result: Any, kind: str | Sequence[str] | None = None, outdir: st
     """
     from experiments.storage import open_result
 
-    ds = open_result(result) if isinstance(result, (str, os.PathLike)) else result
+    ds = open_result(result, load=True) if isinstance(result, (str, os.PathLike)) else result
     kinds = [kind] if isinstance(kind, str) else list(kind or ())
     explicit = bool(kinds)
     kinds = kinds or list(KINDS)

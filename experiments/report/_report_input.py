@@ -53,7 +53,7 @@ def _open(path: Path) -> xr.Dataset:
     from experiments.storage import open_result
 
     try:
-        ds = open_result(path)
+        ds = open_result(path, load=True)
     except InputError:
         raise
     except (OSError, ValueError, KeyError) as exc:
@@ -91,7 +91,7 @@ def open_report_input(path: str | os.PathLike) -> ReportInput:
         if not files:
             raise InputError(f"result: {str(path)!r} is a folder with no NetCDF run in it; allowed: {ALLOWED}",
                              parameter="result")
-        runs = [_open(f).load() for f in files]
+        runs = [_open(f) for f in files]
         names = [f.stem for f in files]
         if len(runs) == 1:
             return ReportInput("run", files[0], runs[0], (runs[0],), (names[0],))

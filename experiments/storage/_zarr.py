@@ -22,15 +22,25 @@ Layout (Zarr format 2, consolidated metadata; readable with ``xarray.open_zarr``
 The store is CF-encoded like a run's file (:func:`._cf.encode`); :func:`open_dataset`
 reads it back with ``time`` in days.
 
-A batch's chunks are written first, then its number is added to ``batches_done`` (the
-attribute file is replaced atomically). A sweep killed at any point therefore has a
-record that lists only batches whose data is complete; ``resume=True`` runs the others.
+Faults lose nothing (docs/sweeps.md, "Faults"):
+
+* a folder store is created aside, in the hidden sibling ``.<name>.creating-<pid>``, and
+  renamed into place (``os.replace``) once its metadata is complete, so a store folder
+  either does not exist or is whole; a creation folder left by a killed process is
+  removed by the next creation (:func:`create_store`);
+* a batch's chunks are written first, then its number is added to ``batches_done`` (zarr
+  replaces each file atomically: a new file is written beside it, then renamed). A sweep
+  killed at any point therefore has a record that lists only batches whose data is
+  complete; ``resume=True`` recomputes the others, half-written ones included, and
+  :func:`clean_partial` removes the half-written files a kill leaves;
+* one writer at a time: :mod:`._lock` (a lock file beside the store).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +55,8 @@ from experiments._outputs import check_annotated, flag_attrs
 from experiments._provenance import cf_global_attrs, package_version, provenance_attrs
 from experiments.storage import _cf
 
-__all__ = ["StoreState", "open_store", "store_state", "check_resumable", "create_store", "write_block", "mark_done",
-           "finish", "open_dataset", "is_zarr_store"]
+__all__ = ["StoreState", "open_store", "store_state", "check_resumable", "check_arrays", "clean_partial", "create_store",
+           "write_block", "mark_done", "finish", "open_dataset", "is_zarr_store"]
 
 ZARR_FORMAT = 2
 KIND = "epiturn-sweep"
@@ -81,27 +91,71 @@ class StoreState:
     git_commit: str
 
 
+def _shown(store: Any) -> str:
+    text = str(store)
+    return repr(text if len(text) <= 200 else text[:197] + "...")
+
+
+NOT_A_STORE = "allowed: a new path, or the store of an earlier run of this sweep"
+
+
 def store_state(store: Any) -> StoreState | None:
-    """State of the sweep store at ``store``; None when there is none yet."""
+    """State of the sweep store at ``store``; None when there is none yet.
+
+    A folder that is not a Zarr store, a Zarr store that is not an epiturn sweep store
+    (another format, another program) and one whose metadata cannot be read (damaged,
+    not UTF-8, not JSON) raise :class:`StoreError` with one line (``parameter="output"``).
+    """
     if isinstance(store, str):
         p = Path(store)
         if not p.exists():
             return None
         if not is_zarr_store(p):
-            raise StoreError(f"output: {store!r} exists and is not a Zarr store; allowed: a new path, "
-                             "or the store of an earlier run of this sweep", parameter="output")
+            raise StoreError(f"output: {_shown(store)} exists and is not a Zarr store; {NOT_A_STORE}", parameter="output")
     else:
         try:
             _group(store, "r")
         except Exception:
             return None
-    attrs = dict(_group(store, "r").attrs)
+    try:
+        attrs = dict(_group(store, "r").attrs)
+    except Exception as exc:  # zarr v3, unreadable or not-JSON metadata: nothing of it is echoed
+        raise StoreError(f"output: {_shown(store)} cannot be read as an epiturn sweep store ({type(exc).__name__}); "
+                         f"{NOT_A_STORE}", parameter="output") from None
     if attrs.get("epiturn_kind") != KIND:
-        raise StoreError(f"output: {str(store)!r} is not an epiturn sweep store; allowed: a new path, "
-                         "or the store of an earlier run of this sweep", parameter="output")
-    return StoreState(str(attrs["sweep_hash"]), tuple(attrs["batch_chunks"]), int(attrs["batches_total"]),
-                      tuple(attrs.get("batches_done", [])), bool(attrs.get("sweep_complete", 0)),
-                      str(attrs.get("epiturn_version", "unknown")), str(attrs.get("git_commit", "unknown")))
+        raise StoreError(f"output: {_shown(store)} is not an epiturn sweep store; {NOT_A_STORE}", parameter="output")
+    try:
+        return StoreState(str(attrs["sweep_hash"]), tuple(int(c) for c in attrs["batch_chunks"]), int(attrs["batches_total"]),
+                          tuple(int(i) for i in attrs.get("batches_done", [])), bool(attrs.get("sweep_complete", 0)),
+                          str(attrs.get("epiturn_version", "unknown")), str(attrs.get("git_commit", "unknown")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"output: {_shown(store)} is a damaged epiturn sweep store (its record of batches: "
+                         f"{type(exc).__name__}); {NOT_A_STORE}", parameter="output") from None
+
+
+def check_arrays(store: Any, names: Any) -> None:
+    """Every variable of ``names`` is in the store, else one line: a store whose creation was
+    cut short (by a version that wrote it in place) cannot be continued."""
+    try:
+        present = set(_group(store, "r").array_keys())
+    except Exception as exc:
+        raise StoreError(f"output: {_shown(store)} cannot be read as an epiturn sweep store ({type(exc).__name__}); "
+                         f"{NOT_A_STORE}", parameter="output") from None
+    missing = sorted(set(names) - present)
+    if missing:
+        raise StoreError(f"output: {_shown(store)} is an incomplete sweep store (no {missing[0]!r}: its creation was "
+                         "interrupted); allowed: delete it and run the sweep again, or a new output path", parameter="output")
+
+
+def clean_partial(store: Any) -> int:
+    """Remove the half-written files (``*.partial``) a killed write left in a folder store."""
+    if not isinstance(store, str):
+        return 0
+    n = 0
+    for path in Path(store).rglob("*.partial"):
+        path.unlink(missing_ok=True)
+        n += 1
+    return n
 
 
 def check_resumable(state: StoreState) -> None:
@@ -111,8 +165,38 @@ def check_resumable(state: StoreState) -> None:
                          "allowed: resume with the version that started the sweep, or start a new store", parameter="resume")
 
 
+CREATING = ".creating-"
+
+
 def create_store(store: Any, plan: Any, template: Any, layout: Any) -> None:
-    """Write the metadata, coordinates and attributes of an empty sweep store."""
+    """Create the empty sweep store: metadata, coordinates and attributes.
+
+    A folder store is written aside, in ``.<name>.creating-<pid>`` beside it, then renamed
+    into place: the store appears whole, never half-created (a kill at any instant leaves
+    either no store or a whole one). The caller holds the store's writer lock
+    (:func:`experiments.storage.lock_store`), so every creation folder of this store
+    found here was left by a killed process, and is removed. Any error (a full disk
+    among them) removes the creation folder and is raised as it is.
+    """
+    if not isinstance(store, str):
+        _write_empty(store, plan, template, layout)
+        return
+    final = Path(store)
+    if final.parent.is_dir():
+        for stale in final.parent.iterdir():
+            if stale.name.startswith(f".{final.name}{CREATING}"):
+                shutil.rmtree(stale, ignore_errors=True)
+    aside = final.with_name(f".{final.name}{CREATING}{os.getpid()}")
+    try:
+        _write_empty(str(aside), plan, template, layout)
+        os.replace(aside, final)
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+
+
+def _write_empty(store: Any, plan: Any, template: Any, layout: Any) -> None:
+    """Write the metadata, coordinates and attributes of an empty sweep store into ``store``."""
     import dask.array as da
 
     sweep_dims = tuple(plan.dims)

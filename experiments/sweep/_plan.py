@@ -23,6 +23,7 @@ resolves every scenario without computing anything.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -36,8 +37,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from experiments.config import (ConfigError, ResolvedRunConfig, apply_overrides, canonical_json, check_reference_text, confine,
+from experiments.config import (ConfigError, boolean_allowed, ResolvedRunConfig, apply_overrides, canonical_json, check_reference_text, confine,
                                 content_hash, is_file, limits, load_run_config, load_yaml, long_name, units_of)
+from experiments._activity import step
 from experiments._outputs import COORDINATES, OUTPUTS
 from experiments._run import RunPlan, plan_run
 
@@ -182,7 +184,7 @@ def _sample_range(path: str, spec: Any, mode: str, file: Any) -> _Range:
     for key in ("log", "integer"):
         v = spec.get(key, False)
         if not isinstance(v, bool):
-            raise _bad(f"{where}.{key}", v, "is not a boolean", "true or false", file)
+            raise _bad(f"{where}.{key}", v, "is not a boolean", boolean_allowed(v), file)
         flags[key] = v
     if flags["log"] and lo <= 0:
         raise _bad(f"{where}.min", spec["min"], "is not positive (log scale)", "> 0 with log: true", file)
@@ -299,6 +301,10 @@ def _source_mapping(source: Any) -> tuple[dict, Path | None, str]:
             raise ConfigError("sweep", type(data).__name__, "is not a mapping at the top of the file", "a YAML mapping with base: and axes:", path)
         return data, path.resolve().parent, str(data.get("name") or path.stem)
     raise ConfigError("sweep", type(source).__name__, "is not a sweep source", "a path to a YAML sweep file or a mapping")
+
+
+ANNOUNCE_SCENARIOS = 500
+"""Sweeps of at least this many scenarios announce their resolution (a line on stderr from the command line)."""
 
 
 def load_sweep(source: Any) -> SweepPlan:
@@ -466,19 +472,23 @@ def load_sweep(source: Any) -> SweepPlan:
     scenarios, overrides = [], []
     replicate_seeds = seeds if seeds is not None else (None,)
     total = len(combos) * len(replicate_seeds)
-    for combo in combos:
-        for seed in replicate_seeds:
-            pairs = tuple(zip(paths, combo)) + ((("seed", seed),) if seed is not None else ())
-            index = len(scenarios)
-            try:
-                data_i = _overridden(fast_base, pairs + ((("seed", base.seed),) if seed is None else ()), base_dir, confined)
-                scenarios.append(load_run_config(data_i, base_dir=base_dir if confined else None))
-            except ConfigError as exc:
-                label = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(names, combo)) + (f", seed={seed}" if seed is not None else "")
-                axis = next((p for p in paths if exc.field == p or exc.field.startswith(p + ".") or exc.field.startswith(p + "[")), None)
-                lead = f"axes.{axis}" if axis else "sweep"
-                raise ConfigError(f"{lead}: scenario {index} of {total} ({label}): {exc.field}", exc.value, exc.problem, exc.allowed, file) from None
-            overrides.append(pairs)
+    # a large sweep says its size before it resolves every scenario (about 1 ms each: 20,000 in ~20 s)
+    announce = step(f"resolving the {total:,} scenarios of sweep {name}", f"resolved {total:,} scenarios") \
+        if total >= ANNOUNCE_SCENARIOS else contextlib.nullcontext()
+    with announce:
+        for combo in combos:
+            for seed in replicate_seeds:
+                pairs = tuple(zip(paths, combo)) + ((("seed", seed),) if seed is not None else ())
+                index = len(scenarios)
+                try:
+                    data_i = _overridden(fast_base, pairs + ((("seed", base.seed),) if seed is None else ()), base_dir, confined)
+                    scenarios.append(load_run_config(data_i, base_dir=base_dir if confined else None))
+                except ConfigError as exc:
+                    label = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(names, combo)) + (f", seed={seed}" if seed is not None else "")
+                    axis = next((p for p in paths if exc.field == p or exc.field.startswith(p + ".") or exc.field.startswith(p + "[")), None)
+                    lead = f"axes.{axis}" if axis else "sweep"
+                    raise ConfigError(f"{lead}: scenario {index} of {total} ({label}): {exc.field}", exc.value, exc.problem, exc.allowed, file) from None
+                overrides.append(pairs)
     return SweepPlan(name=name, mode=mode, axes=axes, seeds=seeds, dims=dims, shape=shape, coords=coords,
                      scenarios=tuple(scenarios), overrides=tuple(overrides), base=base,
                      samples=samples if sampled else None, sample_seed=sample_seed if sampled else None,

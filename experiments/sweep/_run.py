@@ -9,16 +9,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import xarray as xr
 
 from experiments import storage
-from experiments.errors import InputError, StoreError
+from experiments.errors import DiskFullError, InputError, StoreError
 from experiments._activity import reporting
 from experiments._jaxconfig import configure_jax
 from experiments.sweep._batch import group_key, scenario_lengths
@@ -85,6 +87,10 @@ def run_sweep(source: Any, output: str | os.PathLike | None = None, *, resume: b
     the options :class:`experiments.errors.InputError`, of the store
     :class:`experiments.errors.StoreError` (``parameter`` names the keyword), all before
     any compute; an unreachable cluster :class:`experiments.errors.ClusterError`.
+    A folder store has one writer at a time (:func:`experiments.storage.lock_store`: a
+    second one is refused with a StoreError naming the holder's PID) and is created whole
+    or not at all; a full disk raises :class:`experiments.errors.DiskFullError` with the
+    batches kept (docs/sweeps.md, "Faults").
     Scenarios with non-finite outputs do not stop the sweep: ``all_finite`` is 0 there.
     """
     configure_jax()
@@ -94,58 +100,107 @@ def run_sweep(source: Any, output: str | os.PathLike | None = None, *, resume: b
     plan = load_sweep(source)
     say = echo or (lambda s: None)
     store = storage.open_store(output)
-    state = storage.store_state(store)
+    shown = str(output) if output is not None else "(memory)"
+
+    def finished(state: storage.StoreState) -> xr.Dataset:
+        say(f"{output}: sweep already complete ({state.n_batches} batches); nothing to compute")
+        if report is not None:
+            report.__dict__.update(store=shown, n_scenarios=plan.size, n_batches=state.n_batches,
+                                   batch_size=int(np.prod(state.chunks)), reused_batches=state.n_batches,
+                                   wall_s=time.perf_counter() - t0)
+        return storage.open_dataset(store)
+
+    state = storage.store_state(store)  # read without the writer lock: a finished store is not touched
     if state is not None:
-        if state.sweep_hash != plan.hash:
-            raise StoreError(f"output: {str(output)!r} holds a different sweep (hash {state.sweep_hash[:12]}, this one "
-                             f"{plan.hash[:12]}); allowed: the store of this sweep, or a new output path", parameter="output")
+        _check_same_sweep(state, plan, output)
         if state.complete:
-            say(f"{output}: sweep already complete ({state.n_batches} batches); nothing to compute")
-            if report is not None:
-                report.__dict__.update(store=str(output), n_scenarios=plan.size, n_batches=state.n_batches, batch_size=int(np.prod(state.chunks)),
-                                       reused_batches=state.n_batches, wall_s=time.perf_counter() - t0)
-            return storage.open_dataset(store)
-        if not resume:
-            raise StoreError(f"resume: not given, and {str(output)!r} holds an unfinished run of this sweep "
-                             f"({len(state.done)} of {state.n_batches} batches done); allowed: resume it, or a new output path",
-                             parameter="resume")
-        storage.check_resumable(state)
-    lengths = scenario_lengths(plan.scenarios, plan.run_plans)
-    template = build_template(plan, lengths)
-    with make_executor(cluster, scheduler) as executor:
-        if state is None:
-            b = batch_size or default_batch_size(plan.size, template, executor.parallel)
-            layout = plan_layout(plan, b)
-            storage.create_store(store, plan, template, layout)
-            done: set[int] = set()
-        else:
-            layout = Layout(plan.shape, tuple(state.chunks))
-            done = set(state.done)
-        pending = [i for i in range(layout.n_blocks) if i not in done]
-        tasks = _tasks(plan, layout, pending, lengths, template)
-        say(f"sweep {plan.name}: {plan.size} scenarios ({' x '.join(f'{d} {n}' for d, n in zip(plan.dims, plan.shape))}) "
-            f"in {layout.n_blocks} batches of {layout.batch_size}; {len(pending)} to run {executor.address}")
-        n_done = sum(len(layout.members(i)) for i in done)
-        nonfinite: list[str] = []
-        compute_s = 0.0
-        with ProgressBar(plan.size, n_done, progress and bool(tasks), plan.name) as bar, \
-                reporting(bar.say if bar.enabled else None):  # the spin-ups, above the bar
-            for result in executor.map(tasks):
-                storage.write_block(store, plan, layout, result)
-                storage.mark_done(store, result.index)
-                compute_s += result.elapsed_s
-                nonfinite.extend(result.nonfinite)
-                bar.advance(result.n_scenarios)
-        storage.finish(store)
+            return finished(state)
+    lock = None
+    try:
+        if isinstance(store, str):
+            lock = storage.lock_store(store, repr(shown))  # one writer at a time (a second one is refused)
+            state = storage.store_state(store)  # as the last writer left it
+            if state is not None:
+                _check_same_sweep(state, plan, output)
+                if state.complete:
+                    return finished(state)
+        if state is not None:
+            if not resume:
+                raise StoreError(f"resume: not given, and {shown!r} holds an unfinished run of this sweep "
+                                 f"({len(state.done)} of {state.n_batches} batches done); allowed: resume it, or a new output path",
+                                 parameter="resume")
+            storage.check_resumable(state)
+        lengths = scenario_lengths(plan.scenarios, plan.run_plans)
+        template = build_template(plan, lengths)
+        if state is not None:
+            storage.clean_partial(store)  # the half-written files of a killed write (its batch runs again)
+            storage.check_arrays(store, list(template.variables) + ["all_finite"])
+        with make_executor(cluster, scheduler) as executor:
+            if state is None:
+                layout = plan_layout(plan, batch_size or default_batch_size(plan.size, template, executor.parallel))
+                done: set[int] = set()
+                with _disk_full(shown, 0, layout.n_blocks):
+                    storage.create_store(store, plan, template, layout)
+            else:
+                layout = Layout(plan.shape, tuple(state.chunks))
+                done = set(state.done)
+            pending = [i for i in range(layout.n_blocks) if i not in done]
+            tasks = _tasks(plan, layout, pending, lengths, template)
+            say(f"sweep {plan.name}: {plan.size} scenarios ({' x '.join(f'{d} {n}' for d, n in zip(plan.dims, plan.shape))}) "
+                f"in {layout.n_blocks} batches of {layout.batch_size}; {len(pending)} to run {executor.address}")
+            n_done = sum(len(layout.members(i)) for i in done)
+            nonfinite: list[str] = []
+            compute_s = 0.0
+            kept = len(done)
+            with ProgressBar(plan.size, n_done, progress and bool(tasks), plan.name) as bar, \
+                    reporting(bar.say if bar.enabled else None):  # the spin-ups, above the bar
+                for result in executor.map(tasks):
+                    with _disk_full(shown, kept, layout.n_blocks):
+                        storage.write_block(store, plan, layout, result)
+                        storage.mark_done(store, result.index)
+                    kept += 1
+                    compute_s += result.elapsed_s
+                    nonfinite.extend(result.nonfinite)
+                    bar.advance(result.n_scenarios)
+            with _disk_full(shown, kept, layout.n_blocks):
+                storage.finish(store)
+    finally:
+        if lock is not None:
+            lock.release()
     if nonfinite:
         say(f"warning: {len(nonfinite)} scenario(s) produced non-finite values (all_finite = 0), e.g. {nonfinite[0]}; "
             "try a smaller grid.dt_hours")
     if report is not None:
-        report.__dict__.update(store=str(output) if output is not None else "(memory)", n_scenarios=plan.size, n_batches=layout.n_blocks,
+        report.__dict__.update(store=shown, n_scenarios=plan.size, n_batches=layout.n_blocks,
                                batch_size=layout.batch_size, computed_batches=len(pending), reused_batches=len(done),
                                compute_s=compute_s, wall_s=time.perf_counter() - t0, nonfinite=nonfinite,
                                executor=executor.address)
     return storage.open_dataset(store)
+
+
+def _check_same_sweep(state: storage.StoreState, plan: SweepPlan, output: Any) -> None:
+    if state.sweep_hash != plan.hash:
+        raise StoreError(f"output: {str(output)!r} holds a different sweep (config hash {state.sweep_hash[:12]}, this sweep's "
+                         f"{plan.hash[:12]}); allowed: the store of this sweep, or a new output path", parameter="output")
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextmanager
+def _disk_full(shown: str, kept: int, total: int) -> Iterator[None]:
+    """A full disk (or quota) while writing the store: :class:`DiskFullError`, one line, the
+    finished batches kept (each is recorded only once its data is written)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_FULL or isinstance(exc, StoreError):
+            raise
+        what = "disk full" if exc.errno == errno.ENOSPC else "disk quota exceeded"
+        error = DiskFullError(f"{what} writing {shown}: {kept} of {total} batches kept; free space, then continue "
+                              "it with resume=True")
+        error.reason, error.store, error.kept, error.total = what, shown, kept, total
+        raise error from None
 
 
 def sweep(config: Any, output: str | os.PathLike | None = None, **kwargs: Any) -> xr.Dataset:
