@@ -33,7 +33,7 @@ _LAZY = {
 }
 
 # subpackages and modules reachable as attributes before anyone imported them (``experiments.storage``)
-_SUBMODULES = ("calibrate", "cli", "config", "docs", "errors", "explore", "report", "sensitivity", "storage",
+_SUBMODULES = ("calibrate", "cli", "config", "docs", "errors", "explore", "optimise", "report", "sensitivity", "storage",
                "validation")
 
 __all__ = ["ConfigError", "SimulationError", "load_run_config", "run", "run_config", "sweep"]

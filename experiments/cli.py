@@ -489,6 +489,51 @@ def calibrate(
     typer.echo("wrote " + ", ".join(str(p) for p in result.paths.values()))
 
 
+@app.command()
+@guarded
+def optimise(
+    config: Path = typer.Argument(..., help="An optimisation file (configs/optimise/): a base run and an optimise: block."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Folder for best.yaml, summary.json and the figure (default results/<config stem>_optimise)."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="The outcome to optimise (replaces the file's optimise.objective), e.g. ra_change_pct_end_followup."),
+    max_petechiae_risk: Optional[float] = typer.Option(None, "--max-petechiae-risk", help="Every session's petechiae risk must stay below this (0..1; replaces the file's)."),
+) -> None:
+    """The best protocol within the safety limits: a constrained gradient search over the settings at each interval of a grid."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from experiments.optimise import load_optimise_config, optimise as run_optimise
+    from experiments.report._decision import format_setting
+
+    configure_jax()
+    cfg = load_optimise_config(config, objective=objective, max_petechiae_risk=max_petechiae_risk)
+    out = output if output is not None else Path("results") / f"{config.stem}_optimise"
+    with reporting(True):
+        result = run_optimise(cfg, out)
+    console = Console()
+    table = Table(title=f"{cfg.rule.objective} ({cfg.rule.sense}) by interval")
+    for col in ("interval (d)", "objective", "settings", "tightest limit (margin)"):
+        table.add_column(col)
+    for e in result.intervals:
+        if not e["feasible"]:
+            table.add_row(f"{e['interval_days']:g}", "none safe", "", "")
+            continue
+        tight = min(e["limits"].items(), key=lambda kv: -kv[1]["excess"])
+        table.add_row(f"{e['interval_days']:g}", f"{e['objective']:.3g}", format_setting(e["settings"]),
+                      f"{tight[0]} ({tight[1]['margin']:.3g})")
+    console.print(table)
+    c = result.counts
+    console.print(f"{c['model_runs']} model runs ({c['gradient_evaluations']} with gradients, {c['checks']} checks, "
+                  f"{c['exact_runs']} exact), {result.time_s:.0f} s")
+    if result.best is None:
+        typer.echo(f"wrote {out / 'summary.json'}")
+        fail(result.infeasible_message(), EXIT_FAILED)
+    best = result.best
+    verdict = "meets every limit" if best["run"]["safe"] else "DOES NOT meet every limit"
+    console.print(f"Best: {format_setting({'interval_days': best['interval_days'], **best['settings']})}; "
+                  f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated, {verdict}.")
+    typer.echo(f"wrote {out / 'best.yaml'} and {out / 'summary.json'}")
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point of the ``epiturn`` console script (imports nothing heavy before a command runs)."""
     app(args=argv if argv is not None else sys.argv[1:], prog_name="epiturn")

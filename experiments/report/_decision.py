@@ -43,7 +43,7 @@ from experiments.errors import InputError
 
 from ._summaries import summary_outcomes
 
-__all__ = ["DecisionRule", "Decision", "decide", "rule_of", "decision_or_note", "DEFAULT_RULE", "OBJECTIVES"]
+__all__ = ["DecisionRule", "Decision", "Limit", "decide", "rule_of", "decision_or_note", "DEFAULT_RULE", "OBJECTIVES"]
 
 # objectives a rule may name: outcome -> (goal, plain-language name)
 OBJECTIVES: dict[str, tuple[str, str]] = {
@@ -102,6 +102,23 @@ class DecisionRule:
     def sense(self) -> str:
         return self.goal or OBJECTIVES[self.objective][0]
 
+    def constraints(self) -> tuple["Limit", ...]:
+        """The limits of "safe" as course reductions bounded above (the optimiser's constraints).
+
+        ``heals``: ``healing_excess_max <= 0`` (every session's barrier recovered before the
+        next one; only with ``require_healing``); ``no_injury``: ``injury_max_um <=
+        max_injury_um``; ``no_petechiae``: ``petechiae_risk_max < max_petechiae_risk``. The
+        reductions: :data:`experiments.sensitivity._outcomes.SAFETY_OUTCOMES` (JAX), the
+        columns of :attr:`Decision.table` of the same names (:func:`decide`, NumPy).
+        """
+        out = [Limit("heals", "healing_excess_max", 0.0, False, 0.1,
+                     "barrier recovered (TEWL within 10 % of baseline) before every next session")] if self.require_healing else []
+        return tuple(out + [
+            Limit("no_injury", "injury_max_um", float(self.max_injury_um), False, max(float(self.max_injury_um), 0.1),
+                  f"no session removes more than {self.max_injury_um:g} µm of living epidermis"),
+            Limit("no_petechiae", "petechiae_risk_max", float(self.max_petechiae_risk), True, float(self.max_petechiae_risk),
+                  f"every session's petechiae risk below {self.max_petechiae_risk:g}")])
+
     @classmethod
     def from_mapping(cls, data: Any) -> "DecisionRule":
         """A rule from the ``decision:`` mapping of a sweep file (unknown keys are an error)."""
@@ -115,6 +132,22 @@ class DecisionRule:
             raise InputError(f"decision.{' '.join(str(unknown[0]).split())[:60]}: is not a decision key; allowed: "
                              f"{', '.join(cls.__dataclass_fields__)}", parameter="decision")
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of :meth:`DecisionRule.constraints`: ``outcome <= limit`` (``<`` when ``strict``);
+    ``scale``: a typical size of the outcome (its units), by which an optimiser measures the margin."""
+
+    name: str
+    outcome: str
+    limit: float
+    strict: bool
+    scale: float
+    text: str
+
+    def satisfied(self, value: float) -> bool:
+        return bool(value < self.limit if self.strict else value <= self.limit)
 
 
 DEFAULT_RULE = DecisionRule()

@@ -15,7 +15,8 @@ A design is evaluated with one compiled ``jit(vmap(...))`` per stage: the distin
 vectors of the design are spun up once each (a Saltelli design varying a setting reuses
 the spin-up of its base point), then every point is run. Without skin factors the run
 starts from the cached homeostasis of the base profile. :meth:`ModelProblem.gradients`
-is ``jit(vmap(jacrev(...)))`` of the whole chain, spin-up included (reverse mode: the
+is ``jit(vmap(jacrev(...)))`` of the whole chain, spin-up included
+(:meth:`ModelProblem.values_and_gradients`: the outcomes too, from the same pass) (reverse mode: the
 event branch of the scan has a custom VJP, which forward mode cannot go through).
 """
 
@@ -69,6 +70,7 @@ class ModelProblem:
         self._spin_batch = jax.jit(jax.vmap(self.spin))
         self._run_batch = jax.jit(jax.vmap(self.outcomes_of))
         self._grad_batch = jax.jit(jax.vmap(jax.jacrev(self.point)))
+        self._value_grad_batch = jax.jit(jax.vmap(jax.jacrev(lambda x: (self.point(x),) * 2, has_aux=True)))
 
     @classmethod
     def shared(cls, resolved: ResolvedRunConfig, factors: Sequence[Factor], outcomes: Sequence[str],
@@ -148,3 +150,10 @@ class ModelProblem:
         """``d outcome / d factor`` at the points ``x``: ``(n_points, n_outcomes, D)`` (reverse mode)."""
         return np.asarray(in_batches(lambda rows: self._grad_batch(jnp.asarray(rows)), np.asarray(x, float),
                                      batch_size, "gradients"), float)
+
+    def values_and_gradients(self, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Outcomes ``(n_points, n_outcomes)`` and their gradients ``(n_points, n_outcomes, D)``
+        at the points ``x`` from one reverse-mode pass per point (one compiled program)."""
+        jac, y = in_batches(lambda rows: self._value_grad_batch(jnp.asarray(rows)), np.asarray(x, float),
+                            batch_size, "gradients")
+        return np.asarray(y, float), np.asarray(jac, float)

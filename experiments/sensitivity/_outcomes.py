@@ -18,7 +18,7 @@ import numpy as np
 
 from models import HOURS_PER_DAY, RECOVERY_TOLERANCE
 
-__all__ = ["HEADLINE_OUTCOMES", "ROUGHNESS_OUTCOMES", "OutcomeGrid", "course_outcomes"]
+__all__ = ["HEADLINE_OUTCOMES", "ROUGHNESS_OUTCOMES", "SAFETY_OUTCOMES", "OutcomeGrid", "course_outcomes"]
 
 HEADLINE_OUTCOMES = ("ra_change_pct_end_course", "ra_change_pct_end_followup", "irritation_burden_days",
                      "barrier_recovery_hours_max", "max_injury_um", "ve_thickness_change_pct_end_course")
@@ -29,6 +29,24 @@ ROUGHNESS_OUTCOMES = ("ra_change_pct_end_course", "ra_change_pct_end_followup",
 """Outcomes of the surface profile: NaN by definition on a single column."""
 
 SUPPORTED_OUTCOMES = HEADLINE_OUTCOMES + ROUGHNESS_OUTCOMES[2:]
+
+SAFETY_OUTCOMES: dict[str, str] = {
+    "healing_excess_max": "1",
+    "injury_max_um": "µm",
+    "petechiae_risk_max": "1",
+}
+"""The course reductions of the per-session outputs the decision reads (name -> units), as
+smooth functions for the optimiser's constraints (:mod:`experiments.optimise`):
+
+* ``healing_excess_max`` = ``max_k min_j TEWL_kj / ((1 + tol) TEWL_0) - 1`` over the samples
+  ``j`` of session ``k``'s recovery window (TEWL right after the session, then every step end
+  up to the next session or the end of the run: the samples of
+  :func:`models.recovery_after`); ``<= 0`` exactly when every session's barrier recovered
+  (``barrier_recovered`` = 1 for all sessions);
+* ``injury_max_um`` = ``max_k`` of the session's ``injury_max_um`` (µm of living epidermis removed);
+* ``petechiae_risk_max`` = ``max_k`` of the session's ``petechiae_risk`` (0..1).
+
+The names are those of the columns of :attr:`experiments.report.Decision.table`."""
 
 
 def _interp_weights(t_h: np.ndarray, when_h: float) -> tuple[int, int, float]:
@@ -80,14 +98,21 @@ def _change_pct(grid: OutcomeGrid, series, when_h: float):
     return 100.0 * ((1.0 - w) * series[i0] + w * series[i1] - x0) / x0
 
 
-def _recovery_hours(grid: OutcomeGrid, tewl, baseline, k: int, tewl_after):
-    """Barrier recovery after session ``k`` (h): :func:`models.recovery_after` on traced TEWL."""
+def _window(grid: OutcomeGrid, tewl, k: int, tewl_after):
+    """Session ``k``'s recovery window: ``(start, stop, ts, vs)``, the samples of
+    :func:`models.recovery_after` (TEWL right after the session, then every step end up to
+    the next session or the end of the run; ``ts`` in h, ``(m,)``)."""
     starts = grid.starts_h
     start = float(starts[k])
     stop = float(starts[k + 1]) if k + 1 < starts.size else float(grid.t_h.max())
     sel = np.flatnonzero((grid.t_h > start) & (grid.t_h <= stop))
     ts = jnp.asarray(np.concatenate([[start], grid.t_h[sel]]))
-    vs = jnp.concatenate([jnp.reshape(tewl_after, (1,)), tewl[sel]])
+    return start, stop, ts, jnp.concatenate([jnp.reshape(tewl_after, (1,)), tewl[sel]])
+
+
+def _recovery_hours(grid: OutcomeGrid, tewl, baseline, k: int, tewl_after):
+    """Barrier recovery after session ``k`` (h): :func:`models.recovery_after` on traced TEWL."""
+    start, stop, ts, vs = _window(grid, tewl, k, tewl_after)
     thr = (1.0 + RECOVERY_TOLERANCE) * baseline
     ok = vs <= thr
     first = jnp.maximum(jnp.argmax(ok), 1)
@@ -98,12 +123,19 @@ def _recovery_hours(grid: OutcomeGrid, tewl, baseline, k: int, tewl_after):
     return jnp.where(ok[0], 0.0, jnp.where(jnp.any(ok), crossing, stop - start))
 
 
+def _healing_excess(grid: OutcomeGrid, tewl, baseline, k: int, tewl_after):
+    """``min_j TEWL_kj / thr - 1`` over session ``k``'s recovery window (<= 0: recovered)."""
+    vs = _window(grid, tewl, k, tewl_after)[3]
+    return jnp.min(vs) / ((1.0 + RECOVERY_TOLERANCE) * baseline) - 1.0
+
+
 def course_outcomes(grid: OutcomeGrid, out0, outs, names=HEADLINE_OUTCOMES) -> dict:
     """The course outcomes ``names`` of one run (0-d arrays, units of the output table).
 
     ``out0``, ``outs``: the initial and per-step outputs of :func:`models.simulate`
     (``run.initial``, ``run.steps``) of a run with device sessions on ``grid``.
-    Definitions: docs/outcomes.md (end of course = last session + interval).
+    Definitions: docs/outcomes.md (end of course = last session + interval); the
+    safety reductions: :data:`SAFETY_OUTCOMES`.
     """
     tewl = _dense(out0, outs, "tewl")
     baseline = tewl[0]
@@ -119,6 +151,12 @@ def course_outcomes(grid: OutcomeGrid, out0, outs, names=HEADLINE_OUTCOMES) -> d
     if "barrier_recovery_hours_max" in names:
         hours = jnp.stack([_recovery_hours(grid, tewl, baseline, k, tewl_after[k]) for k in range(len(steps))])
         values["barrier_recovery_hours_max"] = jnp.max(hours)
+    if "healing_excess_max" in names:
+        values["healing_excess_max"] = jnp.max(jnp.stack([_healing_excess(grid, tewl, baseline, k, tewl_after[k])
+                                                          for k in range(len(steps))]))
+    for name, record in (("injury_max_um", "injury_um"), ("petechiae_risk_max", "petechiae_risk")):
+        if name in names:
+            values[name] = jnp.max(jnp.reshape(getattr(outs.event, record), (-1,))[np.asarray(steps)])
     if "max_injury_um" in names:
         values["max_injury_um"] = jnp.max(_dense(out0, outs, "injury_depth_um"))
     end = {"end_course": grid.end_course_h, "end_followup": float(grid.t_h.max())}

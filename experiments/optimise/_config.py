@@ -1,0 +1,197 @@
+"""The optimisation file: a base run and an ``optimise:`` block -> OptimiseConfig.
+
+An optimisation file (``configs/optimise/*.yaml``)::
+
+    name: typical_face                 # default: the file's stem
+    base: configs/runs/x.yaml          # a run config with device sessions, or a path to one
+    optimise:
+      objective: ra_change_pct_end_followup   # an objective of the decision (OBJECTIVES)
+      goal: min                               # default: the objective's own
+      settings: [vacuum_kpa, passes, load_n]  # or {name: {min, max}}; default: every
+                                              # continuous setting of the device kind
+      interval_days: [2, 4, 7, 14, 21]        # the interval grid (d); default: the main job's
+      starts: 4                               # starts per interval (run as one batch)
+      iterations: 40                          # gradient steps per start
+      learning_rate: 0.25                     # Adam step in the sigmoid-transformed space
+      seed: 0                                 # of the random starts
+      max_petechiae_risk: 0.1                 # the limits of the decision rule
+      max_injury_um: 0.1                      # (experiments.report.DecisionRule)
+      require_healing: true
+
+The limits and the objective are those of :class:`experiments.report.DecisionRule`: the
+rule is built from this block, so the optimiser and a sweep's decision share one
+definition of "safe". A setting's range is the device's hardware range
+(:func:`experiments.sensitivity.build_factors`), narrowed by ``{min, max}``. Every problem
+is an :class:`experiments.ConfigError` with a one-line message (field, value, allowed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from experiments.config import ConfigError, ResolvedRunConfig, load_run_config
+from experiments.config._limits import MAX_DAYS
+from experiments.config._yaml import load_yaml
+from experiments.errors import InputError
+from experiments.report._decision import OBJECTIVES, DecisionRule
+from experiments.sensitivity._config import _float, _int, _load_base, read_config_source
+from experiments.sensitivity._outcomes import ROUGHNESS_OUTCOMES
+from experiments.sensitivity._space import SAMPLED_SETTINGS, Factor, _setting_problem, build_factors, factor_names
+
+__all__ = ["DEFAULT_INTERVALS", "OPTIMISE_KEYS", "OptimiseConfig", "load_optimise_config"]
+
+OPTIMISE_KEYS = ("objective", "goal", "settings", "interval_days", "starts", "iterations", "learning_rate", "seed",
+                 "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
+_TOP_KEYS = ("name", "description", "base", "optimise")
+_RULE_KEYS = ("objective", "goal", "max_petechiae_risk", "max_injury_um", "require_healing")
+DEFAULT_INTERVALS = (2.0, 4.0, 7.0, 14.0, 21.0)
+"""The interval grid of a file that names none: the main job's (configs/sweeps/frequency_intensity.yaml)."""
+DEFAULT_OBJECTIVE = "ra_change_pct_end_followup"
+# the continuous dial settings an optimisation varies by default (those the device kind and mode have)
+DEFAULT_SETTINGS = ("vacuum_kpa", "passes", "speed_mm_s", "load_n", "crystal_flow_g_min", "air_flow_l_min", "dwell_s")
+
+
+@dataclass(frozen=True)
+class OptimiseConfig:
+    """A validated optimisation file.
+
+    ``base``: the base run (resolved); ``base_source``: the base as written (a mapping, the
+    run config the best protocol is written from); ``rule``: the objective and limits;
+    ``factors``: the free settings with their ranges; ``intervals``: the interval grid (d).
+    """
+
+    name: str
+    description: str
+    base: ResolvedRunConfig
+    base_source: dict
+    rule: DecisionRule
+    factors: tuple[Factor, ...]
+    intervals: tuple[float, ...]
+    starts: int
+    iterations: int
+    learning_rate: float
+    seed: int
+    batch_size: int
+    source: str = field(default="{}")
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the resolved base and the file as written."""
+        payload = {"base": self.base.to_dict(), "source": json.loads(self.source)}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def at_interval(self, interval_days: float) -> ResolvedRunConfig:
+        """The base run with ``protocol.interval_days`` set (the duration follows, as in a sweep)."""
+        return load_run_config(self.base_source, [f"protocol.interval_days={interval_days:g}"])
+
+
+def _raw_base(spec: Any, folder: Path | None) -> dict:
+    if isinstance(spec, str):
+        path = Path(spec).expanduser()
+        if not path.is_absolute() and folder is not None and (folder / path).is_file():
+            path = folder / path
+        return dict(load_yaml(path, "base"))
+    return dict(spec)
+
+
+def _rule(block: Mapping, file) -> DecisionRule:
+    given = {k: block[k] for k in _RULE_KEYS if k in block}
+    given.setdefault("objective", DEFAULT_OBJECTIVE)
+    try:
+        return DecisionRule(**given)
+    except InputError as exc:  # "decision.KEY: ..." -> "optimise.KEY: ..."
+        text = str(exc).replace("decision.", "optimise.", 1)
+        raise InputError(text + (f" (in {file})" if file else ""), parameter="config") from None
+
+
+def _intervals(value: Any, file) -> tuple[float, ...]:
+    allowed = f"a list of distinct numbers of days in (0, {MAX_DAYS:g}]"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError("optimise.interval_days", value, "is not a list of intervals", allowed, file)
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= MAX_DAYS:
+            raise ConfigError("optimise.interval_days", v, "is not an interval", allowed, file)
+    if len(set(value)) != len(value):
+        raise ConfigError("optimise.interval_days", value, "repeats an interval", allowed, file)
+    return tuple(sorted(float(v) for v in value))
+
+
+def _factors(base: ResolvedRunConfig, given: Any, file) -> tuple[Factor, ...]:
+    where = "optimise.settings"
+    if given is None:
+        given = [s for s in DEFAULT_SETTINGS if _setting_problem(base, s) is None]
+    if not isinstance(given, (list, Mapping)):
+        raise ConfigError(where, given, "is not a list or mapping of settings",
+                          "names of session settings, or {name: {min, max}}", file)
+    for name in factor_names(list(given)):
+        if name not in SAMPLED_SETTINGS:
+            raise ConfigError(where, name, "is not a continuous session setting",
+                              ", ".join(s for s in SAMPLED_SETTINGS if _setting_problem(base, s) is None), file)
+    try:
+        return tuple(build_factors(base, given, field=where))
+    except ConfigError as exc:
+        raise exc.in_file(file) from None
+
+
+def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
+    """Load and validate an optimisation file (a path or a mapping; see the module docstring).
+
+    ``replace``: keys of the ``optimise:`` block that replace the file's (the command line's
+    ``--objective``, ``--max-petechiae-risk``); a None value leaves the file's.
+    """
+    data, file, folder = read_config_source(source, "an optimisation file (YAML)", "a YAML mapping with base: and optimise:")
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(key, key, "is not a key of an optimisation file", ", ".join(_TOP_KEYS), file)
+    if "base" not in data:
+        raise ConfigError("base", "(missing)", "is required", "a run config mapping, or a path to one", file)
+    block = data.get("optimise") or {}
+    if not isinstance(block, Mapping):
+        raise ConfigError("optimise", block, "is not a mapping", f"a mapping with keys {', '.join(OPTIMISE_KEYS)}", file)
+    block = {**block, **{k: v for k, v in replace.items() if v is not None}}
+    data["optimise"] = block
+    for key in block:
+        if key not in OPTIMISE_KEYS:
+            raise ConfigError(f"optimise.{key}", key, "is not a key of the optimise block", ", ".join(OPTIMISE_KEYS), file)
+    base = _load_base(data["base"], folder, file)
+    if base.protocol is None or not base.session_days():
+        raise ConfigError("base.protocol", None, "has no device sessions", "a base run with a device and a protocol", file)
+    rule = _rule(block, file)
+    if base.grid.lateral == "column" and rule.objective in ROUGHNESS_OUTCOMES:
+        raise ConfigError("optimise.objective", rule.objective, "is NaN by definition on a single column (no surface profile)",
+                          f"{', '.join(o for o in OBJECTIVES if o not in ROUGHNESS_OUTCOMES)}, or base.grid.lateral: 1d",
+                          file)
+    factors = _factors(base, block.get("settings"), file)
+    b = dict(block)
+    intervals = _intervals(b.get("interval_days", list(DEFAULT_INTERVALS)), file)
+    starts = _checked_int(b, "starts", 1, 256, file, 4)
+    return OptimiseConfig(
+        name=str(data.get("name", file.stem if file is not None else "optimise")),
+        description=str(data.get("description", "")),
+        base=base, base_source=_raw_base(data["base"], folder), rule=rule, factors=factors, intervals=intervals,
+        starts=starts, iterations=_checked_int(b, "iterations", 0, 10000, file, 40),
+        learning_rate=_checked_float(b, "learning_rate", 0.0, 10.0, file, 0.25),
+        seed=_checked_int(b, "seed", 0, 2**31 - 1, file, 0),
+        batch_size=_checked_int(b, "batch_size", 1, 256, file, min(starts, 4)),
+        source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
+    )
+
+
+def _checked_int(block, key, low, high, file, default=None) -> int:
+    try:
+        return _int(block, key, default, low, high, None)
+    except ConfigError as exc:
+        raise ConfigError(f"optimise.{key}", exc.value, exc.problem, exc.allowed, file) from None
+
+
+def _checked_float(block, key, low, high, file, default) -> float:
+    try:
+        return _float(block, key, default, low, high, None)
+    except ConfigError as exc:
+        raise ConfigError(f"optimise.{key}", exc.value, exc.problem, exc.allowed, file) from None
