@@ -64,6 +64,9 @@ def format_value(value: Any, limit: int = 80) -> str:
         except Exception:  # noqa: BLE001 - a value whose repr fails: its type
             text = f"({type(value).__name__})"
     text = " ".join(text.split())
+    if len(text) > limit and isinstance(value, (str, Path)) and "/" in str(value):
+        head = (limit - 3) // 3  # a long path: its start and its end (the file's name) with the middle cut
+        return text[:head] + "..." + text[-(limit - 3 - head):]
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

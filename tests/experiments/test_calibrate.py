@@ -37,7 +37,7 @@ from experiments.errors import InputError
 BASE = {"skin": "forearm", "events": [{"day": 0.5, "kind": "strip", "remove_fraction": 0.6}],
         "grid": {"lateral": "column", "dt_hours": 2, "nz": 6}, "save": {"every_hours": 2}, "duration_days": 2.5}
 PARAMETERS = ["lb_lipid_yield", "lipid_processing_per_day", "capillary_fragility_kpa"]
-SETTINGS = {"parameters": PARAMETERS, "starts": 2, "spin_up_stage_days": 10, "max_steps": 30}
+SETTINGS = {"parameters": PARAMETERS, "starts": 2, "spin_up_stage_days": 5, "max_steps": 30}
 TIMES = np.array([0.4, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0, 2.5])
 TRUTH_FACTOR = np.array([1.15, 0.85, 1.0])  # the truth: the profile's values x these
 SD = 0.1  # g m-2 h-1
