@@ -1,8 +1,10 @@
 """Every example in docs/examples runs as a test (py-pde style), and produces what it says.
 
 Each ``docs/examples/*.py`` is run as a user would run it (``python docs/examples/NAME.py
-OUT_DIR``, in a subprocess, from an empty working folder) with a fresh ``$EPITURN_CACHE``,
-so nothing cached by another run is reused. The conventions an example keeps (see
+OUT_DIR``, in a subprocess, from an empty working folder). It shares the suite's
+``$EPITURN_CACHE`` (spin-ups and compiled programs), as a user's second script shares
+theirs; a first run from an empty cache is tested in tests/experiments/test_first_use.py.
+The conventions an example keeps (see
 docs/examples/README.md):
 
 * its docstring has a ``Run:`` line with its own path;
@@ -43,7 +45,6 @@ def run_example(path: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess
     work.mkdir()
     env = dict(os.environ)
     env.update({
-        "EPITURN_CACHE": str(tmp_path / "cache"),  # fresh: the example computes its own spin-ups
         "EPITURN_EXAMPLE_QUICK": "1",
         "MPLBACKEND": "Agg",
         "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]),
