@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from experiments.config import format_value
 from experiments.errors import InputError
 
 from ._figures import display_units
@@ -42,18 +43,18 @@ ALLOWED = "a NetCDF file written by `epiturn sensitivity` (variables S1, ST and 
 def open_sensitivity(path: str | Path) -> xr.Dataset:
     """The sensitivity dataset at ``path``, loaded; a one-line :class:`InputError` when it is not one."""
     p = Path(path).expanduser()
-    shown = str(path) if len(str(path)) <= 120 else str(path)[:117] + "..."
+    shown = format_value(str(path), limit=120)  # a long path keeps its end, the file's name
     if not p.is_file():
-        raise InputError(f"uncertainty: {shown!r} is not a file; allowed: {ALLOWED}", parameter="uncertainty")
+        raise InputError(f"uncertainty: {shown} is not a file; allowed: {ALLOWED}", parameter="uncertainty")
     try:
         with xr.open_dataset(p) as ds:
             ds = ds.load()
     except Exception:  # noqa: BLE001 -- any reader failure is "not a sensitivity dataset"
-        raise InputError(f"uncertainty: {shown!r} is not a NetCDF file; allowed: {ALLOWED}",
+        raise InputError(f"uncertainty: {shown} is not a NetCDF file; allowed: {ALLOWED}",
                          parameter="uncertainty") from None
     if not ({"ST", "ST_conf"} <= set(ds.data_vars) and "outcome" in ds.dims and "quantile" in ds.dims
             and any(f"{o}_band" in ds for o in ds.outcome.values)):
-        raise InputError(f"uncertainty: {shown!r} holds no sensitivity indices and outcome bands; allowed: {ALLOWED}",
+        raise InputError(f"uncertainty: {shown} holds no sensitivity indices and outcome bands; allowed: {ALLOWED}",
                          parameter="uncertainty")
     return ds
 
