@@ -62,6 +62,7 @@ class LivePage:
         self.course = CoursePlots(surface=model.transect is not None)
         self.cohorts = CohortPlot()
         self.status = pn.pane.HTML(_status_html("ready", "ok"), sizing_mode="stretch_width")
+        self._status_token: object = None  # the run whose summary the status line may show (see _draw)
         self.widgets: dict[str, Any] = {}
         c = self.controls
         self.widgets["skin"] = pn.widgets.Select(name=LABELS["skin"], options=list_profiles(), value=c.skin)
@@ -122,14 +123,15 @@ class LivePage:
         if "skin" in changes and changes["skin"] != self.controls.skin:
             note = f" (first use of {changes['skin']}: its spin-up takes ~30 s, then it is cached)"
         self.status.object = _status_html(f"simulating…{note}", "busy")
+        token = self._status_token = object()  # this run's status; a newer message outranks it
         loop = asyncio.get_running_loop()
         try:  # the column first (the time courses and cohorts), drawn at once; then the slower transect
             result = await loop.run_in_executor(None, self._run, controls)
             self.controls = controls
-            self._later(self._draw, result)
+            self._later(self._draw, result, token)
             if self.model.transect is not None:
                 transect = await loop.run_in_executor(None, self._run_transect, controls)
-                self._later(self._draw_transect, transect, result)
+                self._later(self._draw_transect, transect, result, token)
         except EpiturnError as exc:
             self._later(self._error, str(exc))
         except Exception as exc:  # a failed run must not end the server: say what went wrong
@@ -161,6 +163,7 @@ class LivePage:
 
     # ------------------------------------------------------------------ drawing
     def _error(self, text: str) -> None:
+        self._status_token = object()  # runs still in flight draw their figures but leave this message
         self.status.object = _status_html("error: " + " ".join(text.split()) + " (the course shown is the last good "
                                           "setting)", "error")
 
@@ -172,18 +175,22 @@ class LivePage:
         self.widgets["speed_mm_s"].visible = not crystal
         self.widgets["crystal_flow_g_min"].visible = crystal
 
-    def _draw(self, result: LiveResult) -> None:
+    def _draw(self, result: LiveResult, token: object = None) -> None:
+        """Draw a run; its summary replaces the status line unless a newer message (an error, a newer
+        run) was shown after the run started (``token`` is that run's; None: the first course)."""
         self._kind_visibility()
         self.course.show(result.column, result.transect)
         self.cohorts.show(result.cohorts, self.course.days, self.colour_by.value)
-        self._summary(result, "re-simulated", result.seconds, pending=self.model.transect is not None
-                      and result.transect is None)
+        if token is None or token is self._status_token:
+            self._summary(result, "re-simulated", result.seconds, pending=self.model.transect is not None
+                          and result.transect is None)
 
-    def _draw_transect(self, transect, result: LiveResult) -> None:
+    def _draw_transect(self, transect, result: LiveResult, token: object = None) -> None:
         if self.controls != result.controls:
             return  # a newer setting is on its way
         self.course.show_transect(transect)
-        self._summary(result, "re-simulated", result.seconds, pending=False)
+        if token is None or token is self._status_token:
+            self._summary(result, "re-simulated", result.seconds, pending=False)
 
     def _summary(self, result: LiveResult, what: str, seconds: float, pending: bool) -> None:
         ds, c = result.column, result.controls

@@ -156,6 +156,38 @@ def test_a_failed_run_is_reported_in_the_page(model, monkeypatch):
     assert np.array_equal(page.course.sources["tewl"].data["tewl"], shown["tewl"])  # the last good course stays
 
 
+def test_an_error_while_a_transect_is_computing_stays_shown(model, monkeypatch):
+    """Bad input typed while the previous setting's transect is still being computed: the
+    transect is drawn when it arrives, but the error message stays in the status line (a
+    late summary of the earlier run must not overwrite it)."""
+    import asyncio
+    import threading
+
+    from experiments.explore._app import LivePage
+
+    page = LivePage(model, model.run(model.controls))
+    release, drawn = threading.Event(), []
+    monkeypatch.setattr(model, "transect", object())  # a transect follows each column run
+    monkeypatch.setattr(page, "_run_transect", lambda controls: (release.wait(60), "the transect")[1])
+    monkeypatch.setattr(page.course, "show_transect", drawn.append)
+
+    async def scenario():
+        run = asyncio.create_task(page.apply({"sessions": 3}))
+        for _ in range(6000):  # the column is drawn, its transect pending
+            if "surface transect" in page.status.object:
+                break
+            await asyncio.sleep(0.01)
+        assert "surface transect" in page.status.object
+        await page.apply({"vacuum_kpa": 99})
+        assert "error: vacuum_kpa: 99" in page.status.object
+        release.set()
+        await run
+
+    asyncio.run(scenario())
+    assert drawn == ["the transect"] and page.controls.sessions == 3
+    assert "error: vacuum_kpa: 99" in page.status.object
+
+
 # --------------------------------------------------------------------------- in a browser
 
 
