@@ -38,14 +38,15 @@ from models._params import SkinParams, make_params, require_x64
 from models._state import SkinState, initial_state
 from models._laws import (
     UPPER_VE_FRACTION, WOUND_BED_DEPTH_UM, barrier_resistance, barrier_tewl, basal_cytokine_excess, calcium_gradient_loss,
-    calcium_retention_rate, calcium_top, calcium_washout_coefficient, cascade_step, chain_speed, cohesion_loss_rate,
-    dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose, lipid_processing_profile,
-    mean_decay_factor, mitogen_target, proliferation, proliferative_response_step, relaxation_step,
+    calcium_retention_rate, calcium_top, calcium_washout_coefficient, cascade_factors, cascade_step, chain_speed,
+    cohesion_loss_rate, dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose, lipid_processing_profile,
+    mean_decay_factor, mitogen_target, proliferation, proliferative_response_factors, proliferative_response_step,
+    relaxation_factors, relaxation_step,
     remodelling_diffusivity, sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance,
     tracked_reference, upper_ve_weights, vanishing_relu, ve_depth_um, ve_um_per_layer, water_loss_defect,
 )
 from models._substeps import erlang_chain_step, exact_store_release, shift_bins, strip_top_layers
-from models._step import skin_step
+from models._step import StepFactors, skin_step, step_factors
 from models._readouts import Diagnostics, column_tewl, diagnostics, surface_um
 from models._device import (
     CONTACT_WINDOW_UM, HARDWARE_KEYS, PASS_GROUPS, SETTING_FIELDS, DeviceParams, SessionFields, SessionRecord, SessionSettings,
@@ -77,10 +78,10 @@ __all__ = [
     "cohesion_loss_rate", "lipid_processing_profile", "desquamation_rate", "proliferation", "dermis_targets",
     "calcium_gradient_loss", "water_loss_defect", "basal_cytokine_excess", "mitogen_target", "proliferative_response_step",
     "chain_speed", "sc_production", "relaxation_step", "cascade_step", "vanishing_relu", "tracked_reference",
-    "mean_decay_factor",
+    "mean_decay_factor", "relaxation_factors", "cascade_factors", "proliferative_response_factors",
     "remodelling_diffusivity",
     # exact sub-steps and the step
-    "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step",
+    "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step", "step_factors", "StepFactors",
     # readouts
     "Diagnostics", "diagnostics", "surface_um", "column_tewl", "topography",
     # device

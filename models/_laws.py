@@ -283,38 +283,75 @@ def mitogen_target(params: SkinParams, defect, cytokine_excess, wound_um):
             + params.mitogen_wound_gain * wound_um / params.ve_thickness_um)
 
 
-def relaxation_step(x, target, tau, dt):
+def relaxation_factors(tau, dt):
+    """The weights of the target in :func:`relaxation_step`: ``(1 - e^{-r}, 1 - phi(r))``, ``r = dt/tau``.
+
+    They depend on ``tau`` and ``dt`` only, so a run computes them for all its steps at
+    once, outside the time loop (:func:`models.step_factors`). ``dt = 0``: both are 0.
+    """
+    r = dt / tau
+    return -jnp.expm1(-r), 1.0 - mean_decay_factor(r)
+
+
+def relaxation_step(x, target, tau, dt, factors=None):
     """Exact step of ``x' = (x* - x)/tau`` with ``x*`` frozen: ``(x(dt), mean of x over the step)``.
 
     ``x(dt) = x* + (x - x*) e^{-r}``, mean ``x* + (x - x*) (1 - e^{-r})/r``, ``r = dt/tau``.
-    Any ``dt >= 0`` (``dt = 0``: both are ``x``); shapes broadcast.
+    Any ``dt >= 0`` (``dt = 0``: both are ``x``); shapes broadcast. ``factors``:
+    :func:`relaxation_factors` ``(tau, dt)`` when the caller has them already.
     """
-    r = dt / tau
+    grow, mean_grow = relaxation_factors(tau, dt) if factors is None else factors
     # written as increments of ``x`` (``1 - e^{-r}`` by expm1): ``dt = 0`` returns ``x`` bit for bit
-    return x + (target - x) * -jnp.expm1(-r), x + (target - x) * (1.0 - mean_decay_factor(r))
+    return x + (target - x) * grow, x + (target - x) * mean_grow
 
 
-def cascade_step(f, g, target, tau_f, tau_g, dt):
-    """Exact step of ``f' = (f* - f)/tau_f``, ``g' = (f - g)/tau_g`` with ``f*`` frozen: ``(f(dt), g(dt))``.
+def cascade_factors(tau_f, tau_g, dt):
+    """The weights of :func:`cascade_step`: ``(1 - e^{-a dt}, 1 - e^{-b dt}, b dt e^{-a dt} phi((b - a) dt))``.
 
-    With ``a = 1/tau_f``, ``b = 1/tau_g``: ``f(dt) = f* + (f - f*) e^{-a dt}``,
-    ``g(dt) = f* + (g - f*) e^{-b dt} + (f - f*) b dt e^{-a dt} phi((b - a) dt)``,
-    ``phi(y) = (1 - e^{-y})/y`` (``phi(0) = 1``: no singularity when ``tau_f = tau_g``).
-    The dermal cascade fibroblast activation -> growth factor. Any ``dt >= 0``.
+    ``a = 1/tau_f``, ``b = 1/tau_g``, ``phi(y) = (1 - e^{-y})/y`` (``phi(0) = 1``: no
+    singularity when ``tau_f = tau_g``). They depend on the time constants and ``dt``
+    only (:func:`models.step_factors` computes them for all steps of a run at once).
+    ``dt = 0``: all three are 0.
     """
     a, b = 1.0 / tau_f, 1.0 / tau_g
     y = (b - a) * dt
     small = jnp.abs(y) < 1e-8
     ys = jnp.where(small, 1.0, y)
     phi = jnp.where(small, 1.0 - 0.5 * y, -jnp.expm1(-ys) / ys)
-    decay_f = jnp.exp(-a * dt)
+    return -jnp.expm1(-a * dt), -jnp.expm1(-b * dt), b * dt * jnp.exp(-a * dt) * phi
+
+
+def cascade_step(f, g, target, tau_f, tau_g, dt, factors=None):
+    """Exact step of ``f' = (f* - f)/tau_f``, ``g' = (f - g)/tau_g`` with ``f*`` frozen: ``(f(dt), g(dt))``.
+
+    With ``a = 1/tau_f``, ``b = 1/tau_g``: ``f(dt) = f* + (f - f*) e^{-a dt}``,
+    ``g(dt) = f* + (g - f*) e^{-b dt} + (f - f*) b dt e^{-a dt} phi((b - a) dt)``,
+    ``phi(y) = (1 - e^{-y})/y``. The dermal cascade fibroblast activation -> growth
+    factor. Any ``dt >= 0``. ``factors``: :func:`cascade_factors` ``(tau_f, tau_g, dt)``
+    when the caller has them already.
+    """
+    grow_f, grow_g, cross = cascade_factors(tau_f, tau_g, dt) if factors is None else factors
     df = f - target
     # as increments (``1 - e^{-y}`` by expm1): ``dt = 0`` returns ``(f, g)`` bit for bit
-    return (f - df * -jnp.expm1(-a * dt),
-            g + (target - g) * -jnp.expm1(-b * dt) + df * b * dt * decay_f * phi)
+    return f - df * grow_f, g + (target - g) * grow_g + df * cross
 
 
-def proliferative_response_step(mitogen, basal_activation, target, tau, dt):
+def proliferative_response_factors(tau, dt):
+    """The weights of :func:`proliferative_response_step`: ``(1 - e^{-x}, x e^{-x}, 1 - phi_1, phi_2)``, ``x = dt/tau``.
+
+    ``phi_1 = (1 - e^{-x})/x``, ``phi_2 = (1 - (1 + x) e^{-x})/x`` (series below ``x = 1e-6``).
+    They depend on ``tau`` and ``dt`` only (:func:`models.step_factors` computes them for
+    all steps of a run at once). ``dt = 0``: all four are 0.
+    """
+    x = dt / tau
+    small = x < 1e-6
+    xs = jnp.where(small, 1.0, x)
+    phi1 = jnp.where(small, 1.0 - 0.5 * x, -jnp.expm1(-xs) / xs)
+    phi2 = jnp.where(small, 0.5 * x, (1.0 - (1.0 + xs) * jnp.exp(-xs)) / xs)
+    return -jnp.expm1(-x), x * jnp.exp(-x), 1.0 - phi1, phi2
+
+
+def proliferative_response_step(mitogen, basal_activation, target, tau, dt, factors=None):
     """Exact step of the two-stage response ``u' = (u* - u)/tau``, ``A' = (u - A)/tau`` with ``u*`` frozen.
 
     ``mitogen`` ``u`` (mitogen induction) and ``basal_activation`` ``A`` (recruitment of
@@ -325,18 +362,14 @@ def proliferative_response_step(mitogen, basal_activation, target, tau, dt):
     and the mean of ``A`` over the step ``u* + (A - u*) phi_1 + (u - u*) phi_2`` with
     ``phi_1 = (1 - e^{-x})/x``, ``phi_2 = (1 - (1 + x) e^{-x})/x`` (the proliferation of the
     step uses it: the chain's input is then second order in the lag). Any ``dt >= 0``;
-    shapes broadcast. Returns ``(u_new, A_new, A_mean)``.
+    shapes broadcast. Returns ``(u_new, A_new, A_mean)``. ``factors``:
+    :func:`proliferative_response_factors` ``(tau, dt)`` when the caller has them already.
     """
-    x = dt / tau
-    decay = jnp.exp(-x)
-    small = x < 1e-6
-    xs = jnp.where(small, 1.0, x)
-    phi1 = jnp.where(small, 1.0 - 0.5 * x, -jnp.expm1(-xs) / xs)
-    phi2 = jnp.where(small, 0.5 * x, (1.0 - (1.0 + xs) * jnp.exp(-xs)) / xs)
+    grow, lag, mean_grow, mean_lag = proliferative_response_factors(tau, dt) if factors is None else factors
     du, dA = mitogen - target, basal_activation - target
-    grow = -jnp.expm1(-x)  # 1 - e^{-x}; the increments below make ``dt = 0`` return the inputs bit for bit
-    return (mitogen - du * grow, basal_activation - dA * grow + du * x * decay,
-            basal_activation - dA * (1.0 - phi1) + du * phi2)
+    # as increments: ``dt = 0`` returns the inputs bit for bit
+    return (mitogen - du * grow, basal_activation - dA * grow + du * lag,
+            basal_activation - dA * mean_grow + du * mean_lag)
 
 
 def chain_speed(params: SkinParams, differentiation_drive):

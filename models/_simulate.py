@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import equinox as eqx
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 
 from sim import make_sparse_cond, trajectory
@@ -27,7 +28,7 @@ from models._readouts import Diagnostics, column_tewl, diagnostics, surface_um
 from models._schedule import Schedule
 from models._state import SkinState
 from models._status import RunStatus, nonfinite_status, raise_if_failed
-from models._step import skin_step
+from models._step import skin_step, step_factors
 from models._substeps import shift_bins
 
 
@@ -134,11 +135,16 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     step.
     """
 
+    # the state-independent factors of every step at once, before the loop: one row per
+    # step (one dynamic slice per step, not ~15 scalar kernels; docs/numerics.md)
+    _, unravel = jax.flatten_util.ravel_pytree(step_factors(params, jnp.zeros((), schedule.dt.dtype)))
+    factor_rows = jax.vmap(lambda dt: jax.flatten_util.ravel_pytree(step_factors(params, dt))[0])(schedule.dt)
+
     def step(carry, x):
         state, tewl, _ = carry
-        dt, ev, shift = x
+        dt, ev, shift, factors = x
         state, record, tewl = apply_event_recorded(state, params, schedule, ev, grid, tewl)
-        state = skin_step(state, params, dt, grid, tewl=tewl)
+        state = skin_step(state, params, dt, grid, tewl=tewl, factors=unravel(factors))
         state, _ = _gated_shift(shift, (state, params))
         return state, column_tewl(state, params), record
 
@@ -148,7 +154,7 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
 
     tewl0 = column_tewl(state0, params)
     (final, _, _), (packed, surface) = trajectory(
-        step, post_process, (state0, tewl0, no_record()), (schedule.dt, schedule.event, schedule.shift))
+        step, post_process, (state0, tewl0, no_record()), (schedule.dt, schedule.event, schedule.shift, factor_rows))
     initial = _output(state0, params, grid, profiles, tewl=tewl0)
     status = nonfinite_status(packed, _pack(initial)[0], schedule.dt)
     if throw:

@@ -41,6 +41,7 @@ so every sub-step is unconditionally stable and positivity preserving):
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 
@@ -50,14 +51,45 @@ from sim import make_sparse_cond
 from models._grid import ModelGrid
 from models._laws import (
     barrier_tewl, basal_cytokine_excess, calcium_gradient_loss, calcium_retention_rate, calcium_top,
-    calcium_washout_coefficient, cascade_step, chain_speed, cohesion_loss_rate, dermis_targets, desquamation_rate,
+    calcium_washout_coefficient, cascade_factors, cascade_step, chain_speed, cohesion_loss_rate, dermis_targets, desquamation_rate,
     layers_above, lipid_dose, lipid_processing_profile, mean_decay_factor, mitogen_target, proliferation,
-    proliferative_response_step, relaxation_step, remodelling_diffusivity, secretion_drive, store_release_rate,
+    proliferative_response_factors, proliferative_response_step, relaxation_factors, relaxation_step,
+    remodelling_diffusivity, secretion_drive, store_release_rate,
     upper_ve_weights, ve_depth_um, water_loss_defect,
 )
 from models._params import SkinParams
 from models._state import SkinState
 from models._substeps import erlang_chain_step, exact_store_release
+
+
+class StepFactors(NamedTuple):
+    """The factors of one step that depend on ``dt`` and the parameters only, not on the state.
+
+    Each is the exact-step weight of one linear law over ``dt`` hours (scalars, or the
+    shape of the parameter they come from). :func:`models.simulate` computes them for all
+    steps of a run at once, before its time loop (one vectorised kernel, not ~15 scalar
+    ones per step); :func:`skin_step` computes them itself when it is not given them.
+    """
+
+    cytokine_decay: Any  # e^{-k dt}, k the cytokine decay rate (1/h)
+    cytokine_release: Any  # k (1 - phi(k dt)), the release's steady-state correction (1/h)
+    differentiation: tuple  # relaxation_factors(tau_v, dt)
+    proliferative: tuple  # proliferative_response_factors(tau_u, dt)
+    dermal_cascade: tuple  # cascade_factors(tau_f, tau_g, dt)
+    erythema: tuple  # relaxation_factors(tau_e, dt)
+
+
+def step_factors(params: SkinParams, dt) -> StepFactors:
+    """The :class:`StepFactors` of a step of ``dt`` hours (``dt = 0``: the identity's factors)."""
+    kdt = params.cytokine_decay_per_hour * dt
+    return StepFactors(
+        cytokine_decay=jnp.exp(-kdt),
+        cytokine_release=params.cytokine_decay_per_hour * (1.0 - mean_decay_factor(kdt)),
+        differentiation=relaxation_factors(params.differentiation_hours, dt),
+        proliferative=proliferative_response_factors(params.mitogen_hours, dt),
+        dermal_cascade=cascade_factors(params.fibroblast_hours, params.growth_factor_hours, dt),
+        erythema=relaxation_factors(params.erythema_hours, dt),
+    )
 
 
 @lru_cache(maxsize=None)
@@ -80,13 +112,17 @@ def _dermis_step(lateral: LateralGrid):
     return make_sparse_cond(remodel, relax)
 
 
-def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=None) -> SkinState:
+def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=None,
+              factors: StepFactors | None = None) -> SkinState:
     """Advance the untreated skin by ``dt`` hours (events are applied by the caller).
 
     ``tewl``: the TEWL of each column of ``state`` (g m^-2 h^-1, shape ``L``) when the
     caller has it already (:func:`models.simulate` carries it); computed here from the
-    barrier when None. ``dt = 0`` leaves the state unchanged.
+    barrier when None. ``factors``: :func:`step_factors` ``(params, dt)`` when the caller
+    has them already (computed here when None). ``dt = 0`` leaves the state unchanged.
     """
+    if factors is None:
+        factors = step_factors(params, dt)
     lat, depth = grid.lateral, grid.depth
     Z = grid.nz
     xi = jnp.asarray(depth.z_um)  # normalised cell centres in (0, 1)
@@ -106,8 +142,6 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     # exactly and a constant release has the exact steady state (k - L) c = q. (The
     # release entering as phi dt q, as before, biased that state low by up to phi where
     # clearance competes with decay: ~5 % at dt = 1 h; docs/numerics.md.)
-    kdt = params.cytokine_decay_per_hour * dt
-    phi = mean_decay_factor(kdt)
     release = released[..., None] * upper  # amount released over the step (= q dt)
 
     # 4. signals: implicit diffusion in normalised depth x lateral
@@ -122,7 +156,7 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     # within this small correction (exact for a laterally uniform release)
     unit = depth_steady_state(depth, D_c / H**2, params.cytokine_decay_per_hour, upper, clearance, no_flux)
     w = released[..., None] * unit
-    c_start = state.cytokine * jnp.exp(-kdt) + release - params.cytokine_decay_per_hour * (1.0 - phi) * w
+    c_start = state.cytokine * factors.cytokine_decay + release - factors.cytokine_release * w
     c_new = implicit_diffusion_step(c_start, dt, lateral=lat, depth=depth, D_z=D_c / H**2, D_x=D_c,
                                     bottom=clearance, top=no_flux)
     # calcium: retention toward the ceiling (rising toward the top as xi^4), Dirichlet at the
@@ -160,10 +194,11 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     c_b = 0.5 * (state.cytokine[..., 0] + c_new[..., 0])  # mid-step basal cytokine (2nd order)
     c_excess = basal_cytokine_excess(params, c_b)
     v, v_mean = relaxation_step(state.differentiation_drive, water_loss_defect(params, tewl),
-                                params.differentiation_hours, dt)
+                                params.differentiation_hours, dt, factors.differentiation)
     u, A, A_mean = proliferative_response_step(
         state.mitogen, state.basal_activation,
-        mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, state.wound_um), params.mitogen_hours, dt)
+        mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, state.wound_um), params.mitogen_hours, dt,
+        factors.proliferative)
 
     # 8. VE renewal: proliferation (homeostatic feedback, dermal and epidermal drives); the
     # exact chain, its transit accelerated while the barrier is open; birth of a cohort
@@ -187,8 +222,8 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
     # 9. dermis: fibroblasts, growth factor, erythema (exact relaxations)
     f_target, e_target = dermis_targets(params, c_excess)
     f, g = cascade_step(state.fibroblast_activation, state.growth_factor, f_target,
-                        params.fibroblast_hours, params.growth_factor_hours, dt)
-    e, _ = relaxation_step(state.erythema, e_target, params.erythema_hours, dt)
+                        params.fibroblast_hours, params.growth_factor_hours, dt, factors.dermal_cascade)
+    e, _ = relaxation_step(state.erythema, e_target, params.erythema_hours, dt, factors.erythema)
     D_b = remodelling_diffusivity(params, f)
     b = _dermis_step(lat)(D_b > 0, (state.dermis_um, dt, D_b, 1.0 / params.relapse_hours,
                                      params.dermis_template_um / params.relapse_hours))

@@ -43,18 +43,23 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     K = m.shape[-1]
     x = jnp.asarray(dt / tau_stage)[..., None]  # tau_stage: a scalar or one per column
 
-    def shifted(v, s):  # v moved s stages down the chain, zeros entering at stage 1
-        return jnp.concatenate([jnp.zeros_like(v[..., :s]), v[..., :K - s]], axis=-1) if s else v
-
-    # m_new[k] = e^{-x} sum_j x^j/j! m[k - j] and sum_{j<=k} p_j = e^{-x} sum_j x^j/j! [j <= k],
-    # both by Horner's rule in x over the shifted stages: elementwise multiply-adds, one
-    # exponential per column (the Poisson weights as exp/log per weight, or a gathered
-    # Toeplitz product per column, cost up to a third of the whole step)
-    ones = jnp.ones_like(m)
-    conv, cum = shifted(m, K - 1), shifted(ones, K - 1)
-    for s in range(K - 2, -1, -1):
-        conv = shifted(m, s) + conv * (x / (s + 1))
-        cum = shifted(ones, s) + cum * (x / (s + 1))
+    # m_new[k] = e^{-x} sum_{j<=k} x^j/j! m[k - j] and sum_{j<=k} p_j = e^{-x} sum_{j<=k} x^j/j!,
+    # both by Horner's rule in x, stage by stage on the columns' slices, then stacked: one
+    # elementwise kernel and one exponential per column (shifting the whole stage array
+    # once per power, as before, cost a separate copy kernel per shift; the Poisson
+    # weights as exp/log per weight, or a gathered Toeplitz product per column, cost up
+    # to a third of the whole step)
+    xs = x[..., 0]
+    stages = [m[..., k] for k in range(K)]
+    conv, cum = [], []
+    for k in range(K):
+        acc, acc1 = stages[0], jnp.ones_like(stages[0])
+        for j in range(k - 1, -1, -1):
+            acc = stages[k - j] + acc * (xs / (j + 1))
+            acc1 = 1.0 + acc1 * (xs / (j + 1))
+        conv.append(acc)
+        cum.append(acc1)
+    conv, cum = jnp.stack(conv, axis=-1), jnp.stack(cum, axis=-1)
     decay = jnp.exp(-x)
     m_new = decay * conv + (P * tau_stage)[..., None] * (1.0 - decay * cum)
     m_new = jnp.maximum(m_new, 0.0)

@@ -111,10 +111,15 @@ def compare_configs(configs: Sequence[Any], outdir: str | os.PathLike | None = N
     to ``outdir/<name>.nc``. Raises ConfigError (one line, naming the config) on a bad
     config, InputError (``parameter="configs"``) when there is none.
     """
+    from experiments._jaxconfig import configure_jax
     from experiments.config import ConfigError, load_run_config
     from experiments.storage import write_netcdf
     from experiments.sweep import run_scenarios
 
+    # a computation starts here, as in experiments.run / experiments.sweep: 64-bit floats and
+    # the persistent compilation cache, so that a second process (or the command line, which
+    # calls it too) loads the compiled spin-ups and batches instead of compiling them again
+    configure_jax()
     if len(configs) < 1:
         raise InputError("configs: none given; allowed: one or more run configs", parameter="configs")
     names = _names(configs)

@@ -127,7 +127,7 @@ def test_gradient_agrees_with_finite_differences(settings_problem):
 
 def test_skin_parameter_samples_get_their_own_spin_up(tmp_path):
     cfg = load_sensitivity_config({"base": SMALL, "parameters": {"ve_transit_days": None, "vacuum_kpa": {"min": 20, "max": 40}},
-                                   "outcomes": OUTCOMES, "samples": 4, "gradient_points": 0, "spin_up_stage_days": 10})
+                                   "outcomes": OUTCOMES, "samples": 4, "gradient_points": 0, "spin_up_stage_days": 5})
     with pytest.warns(RuntimeWarning, match="spin_up_stage_days"):
         ds = sensitivity(cfg, tmp_path / "s.nc", figure=tmp_path / "s.png")
     # the design holds 4 x (2 + 2) points; with one skin factor AB_1 has B's skin value, so the

@@ -247,6 +247,15 @@ def test_a_zero_length_step_changes_no_bit_of_the_state(column, lateral):
         np.testing.assert_array_equal(b, a, err_msg=name)
         changed += not np.array_equal(np.asarray(getattr(moved, name)), a)
     assert changed >= 10  # a real step moves the fields the zero step must leave alone
+    # the same through simulate, whose steps take their dt-only factors precomputed for the
+    # whole schedule (models.step_factors, vectorised before the loop): a schedule of
+    # zero-length steps without events or bin shifts returns the state it was given
+    n = prep.schedule.dt.shape[0]
+    idle = eqx.tree_at(lambda s: (s.dt, s.event, s.shift), prep.schedule,
+                       (jnp.zeros(n), jnp.full(n, -1, prep.schedule.event.dtype), jnp.zeros(n, bool)))
+    kept = simulate(mid, prep.params, idle, prep.grid).final_state
+    for name in (f.name for f in dataclasses.fields(mid)):
+        np.testing.assert_array_equal(np.asarray(getattr(kept, name)), np.asarray(getattr(mid, name)), err_msg=name)
 
 
 # --------------------------------------------------------------------------- compile once
