@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from experiments.config import ConfigError, ResolvedRunConfig
-from experiments.sensitivity import Factor, build_factors
-from experiments.sensitivity._config import _RUN_KEYS, SensitivityConfig, _float, _int, _load_base, read_config_source
+from experiments.sensitivity import Factor
+from experiments.sensitivity._config import (_RUN_KEYS, SensitivityConfig, _float, _int, _load_base, config_factors,
+                                               read_config_source)
 
 __all__ = ["CALIBRATION_KEYS", "METHODS", "CalibrationConfig", "load_calibration_config"]
 
@@ -76,14 +77,9 @@ def load_calibration_config(source: Any, *, parameters: list | None = None) -> C
         if key not in CALIBRATION_KEYS:
             raise ConfigError(key, key, "is not a key of a calibration file", ", ".join(CALIBRATION_KEYS), file)
     base = _load_base(data["base"], folder, file)
-    params = data.get("parameters")
-    if params is None or not isinstance(params, (list, Mapping)) or not params:
-        raise ConfigError("parameters", params, "names no skin parameter to fit",
-                          "a list of skin parameters (or {name: {min, max}}), in the file or by --fit", file)
-    try:
-        factors = tuple(build_factors(base, params))
-    except ConfigError as exc:
-        raise exc.in_file(file) from None
+    allowed = "a list of skin parameters (or {name: {min, max}}), in the file or by --fit"
+    factors = config_factors(base, data.get("parameters"), file, allowed,
+                             required=("names no skin parameter to fit", allowed))
     for f in factors:
         if f.kind == "setting":
             raise ConfigError("parameters", f.name, "is a session setting, not a skin parameter",

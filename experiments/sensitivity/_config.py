@@ -130,6 +130,24 @@ def _sweep_factors(axes: Any, file) -> dict:
     return out
 
 
+def config_factors(base: ResolvedRunConfig, params: Any, file, allowed: str,
+                   required: tuple[str, str] | None = None) -> tuple[Factor, ...]:
+    """The factors named by a file's ``parameters`` (:func:`build_factors` on ``base``; None: its defaults).
+
+    ``allowed``: what ``parameters`` may be (the message of a value that is neither a list
+    nor a mapping); ``required``: when given, a missing or empty ``parameters`` is an error
+    too, ``(problem, allowed)`` its message. Every problem is a one-line ConfigError naming ``file``.
+    """
+    if required is not None and not params:
+        raise ConfigError("parameters", params, *required, file)
+    if params is not None and not isinstance(params, (list, Mapping)):
+        raise ConfigError("parameters", params, "is not a list or mapping of factors", allowed, file)
+    try:
+        return tuple(build_factors(base, params))
+    except ConfigError as exc:
+        raise exc.in_file(file) from None
+
+
 def read_config_source(source: Any, what: str, shape: str) -> tuple[dict, Path | None, Path | None]:
     """``(data, file, folder)`` of a config given as a path (read as YAML) or a mapping.
 
@@ -174,13 +192,8 @@ def load_sensitivity_config(source: Any, *, samples: int | None = None, paramete
     if base.protocol is None or not base.session_days():
         raise ConfigError("base.protocol", None, "has no device sessions", "a base run with a device and a protocol", file)
     params = _sweep_factors(data["axes"], file) if is_sweep and "parameters" not in data else data.get("parameters")
-    if params is not None and not isinstance(params, (list, Mapping)):
-        raise ConfigError("parameters", params, "is not a list or mapping of factors",
-                          "names of skin parameters and session settings, or {name: {min, max}}", file)
-    try:
-        factors = tuple(build_factors(base, params))
-    except ConfigError as exc:
-        raise exc.in_file(file) from None
+    factors = config_factors(base, params, file,
+                             "names of skin parameters and session settings, or {name: {min, max}}")
     column = base.grid.lateral == "column"
     default_outcomes = [o for o in HEADLINE_OUTCOMES if not (column and o in ROUGHNESS_OUTCOMES)]
     outcomes = data.get("outcomes", default_outcomes)
