@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from unchanged import ROOT, checked_out, commit_of  # this folder is on the path of a script run from it
 
 # the child: its tree's bench_core preparation and model; one run per input line
 CHILD = r"""
@@ -75,15 +75,9 @@ def main() -> int:
     args = ap.parse_args()
     if args.rounds < 2:
         sys.exit(f"--rounds: {args.rounds} is too few; allowed: an integer >= 2")
-    commit = subprocess.run(["git", "rev-parse", args.ref], cwd=ROOT, capture_output=True, text=True)
-    if commit.returncode != 0:
-        sys.exit(f"ref: {args.ref!r} is not a commit of this repository; allowed: a commit, branch or tag")
-    commit = commit.stdout.strip()
-    with tempfile.TemporaryDirectory() as tmp:
+    commit = commit_of(args.ref)
+    with tempfile.TemporaryDirectory() as tmp, checked_out(commit, Path(tmp) / "ref") as ref_tree:
         tmp = Path(tmp)
-        ref_tree = tmp / "ref"
-        subprocess.run(["git", "worktree", "add", "--detach", str(ref_tree), commit], cwd=ROOT, check=True,
-                       capture_output=True)
         procs = {}
         try:
             procs["reference"], ref_config = _start(ref_tree, tmp / "cache_ref")
@@ -99,7 +93,6 @@ def main() -> int:
         finally:
             for proc in procs.values():
                 proc.kill()
-            subprocess.run(["git", "worktree", "remove", "--force", str(ref_tree)], cwd=ROOT, capture_output=True)
     ref = times["reference"]
     print(f"transect run after compilation, {args.rounds} runs each, alternating; reference {commit[:10]}")
     for name, t in times.items():

@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,26 @@ MAIN_JOB = (
     "sys.argv = ['epiturn', 'sweep', 'configs/sweeps/frequency_intensity.yaml', '-o', sys.argv[1], '--no-plots']\n"
     "main()\n"
 )
+
+
+def commit_of(ref: str) -> str:
+    """The full hash of ``ref`` in this repository; exits with a one-line message when it is none."""
+    out = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        sys.exit(f"ref: {ref!r} is not a commit of this repository; allowed: a commit, branch or tag")
+    return out.stdout.strip()
+
+
+@contextmanager
+def checked_out(commit: str, tree: Path):
+    """``commit`` checked out (``git worktree``, detached) at ``tree`` for the block; removed after."""
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT, check=True,
+                   capture_output=True)
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
 
 
 def _run(tree: Path, code: str, out: Path, cache: Path) -> None:
@@ -152,19 +173,14 @@ def main() -> int:
                          "(round-off of a reordered sum shows as a large relative change of a value near 0)")
     args = ap.parse_args()
     which = args.only or ["validation", "main_job"]
-    commit = subprocess.run(["git", "rev-parse", args.ref], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    commit = commit_of(args.ref)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ref_out = args.keep / commit if args.keep else tmp / "ref"
         need = [w for w in which if not (ref_out / ("validation.json" if w == "validation" else "main_job.zarr")).exists()]
         if need:
-            tree = tmp / "tree"
-            subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT, check=True,
-                           capture_output=True)
-            try:
+            with checked_out(commit, tmp / "tree") as tree:
                 _outputs(tree, ref_out, need)
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
         _outputs(ROOT, tmp / "new", which)
         return compare(ref_out, tmp / "new", args.rtol, which, args.scale_tol)
 
