@@ -39,10 +39,9 @@ from models._state import SkinState, initial_state
 from models._laws import (
     UPPER_VE_FRACTION, WOUND_BED_DEPTH_UM, barrier_resistance, barrier_tewl, basal_cytokine_excess, calcium_gradient_loss,
     calcium_retention_rate, calcium_top, calcium_washout_coefficient, cascade_factors, cascade_step, chain_speed,
-    cohesion_loss_rate, dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose, lipid_processing_profile,
-    mean_decay_factor, mitogen_target, proliferation, proliferative_response_factors, proliferative_response_step,
-    relaxation_factors, relaxation_step,
-    remodelling_diffusivity, sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance,
+    cohesion_loss_rate, dermis_targets, desquamation_rate, layer_resistance, layers_above, lipid_dose,
+    lipid_processing_profile, mean_decay_factor, mitogen_target, proliferation, proliferative_response_factors,
+    proliferative_response_step, relaxation_factors, relaxation_step, remodelling_diffusivity, sc_production, secretion_drive, smooth_relu, store_release_rate, tewl_from_resistance,
     tracked_reference, upper_ve_weights, vanishing_relu, ve_depth_um, ve_um_per_layer, water_loss_defect,
 )
 from models._substeps import erlang_chain_step, exact_store_release, shift_bins, strip_top_layers
@@ -81,7 +80,8 @@ __all__ = [
     "mean_decay_factor", "relaxation_factors", "cascade_factors", "proliferative_response_factors",
     "remodelling_diffusivity",
     # exact sub-steps and the step
-    "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step", "step_factors", "StepFactors",
+    "exact_store_release", "erlang_chain_step", "strip_top_layers", "shift_bins", "skin_step",
+    "step_factors", "StepFactors",
     # readouts
     "Diagnostics", "diagnostics", "surface_um", "column_tewl", "topography",
     # device

@@ -51,11 +51,10 @@ from sim import make_sparse_cond
 from models._grid import ModelGrid
 from models._laws import (
     barrier_tewl, basal_cytokine_excess, calcium_gradient_loss, calcium_retention_rate, calcium_top,
-    calcium_washout_coefficient, cascade_factors, cascade_step, chain_speed, cohesion_loss_rate, dermis_targets, desquamation_rate,
-    layers_above, lipid_dose, lipid_processing_profile, mean_decay_factor, mitogen_target, proliferation,
-    proliferative_response_factors, proliferative_response_step, relaxation_factors, relaxation_step,
-    remodelling_diffusivity, secretion_drive, store_release_rate,
-    upper_ve_weights, ve_depth_um, water_loss_defect,
+    calcium_washout_coefficient, cascade_factors, cascade_step, chain_speed, cohesion_loss_rate, dermis_targets,
+    desquamation_rate, layers_above, lipid_dose, lipid_processing_profile, mean_decay_factor, mitogen_target,
+    proliferation, proliferative_response_factors, proliferative_response_step, relaxation_factors, relaxation_step,
+    remodelling_diffusivity, secretion_drive, store_release_rate, upper_ve_weights, ve_depth_um, water_loss_defect,
 )
 from models._params import SkinParams
 from models._state import SkinState
@@ -197,8 +196,8 @@ def skin_step(state: SkinState, params: SkinParams, dt, grid: ModelGrid, tewl=No
                                 params.differentiation_hours, dt, factors.differentiation)
     u, A, A_mean = proliferative_response_step(
         state.mitogen, state.basal_activation,
-        mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, state.wound_um), params.mitogen_hours, dt,
-        factors.proliferative)
+        mitogen_target(params, calcium_gradient_loss(params, ca_top), c_excess, state.wound_um),
+        params.mitogen_hours, dt, factors.proliferative)
 
     # 8. VE renewal: proliferation (homeostatic feedback, dermal and epidermal drives); the
     # exact chain, its transit accelerated while the barrier is open; birth of a cohort

@@ -41,7 +41,8 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     """
     m = ve_cells
     K = m.shape[-1]
-    x = jnp.asarray(dt / tau_stage)[..., None]  # tau_stage: a scalar or one per column
+    xs = jnp.asarray(dt / tau_stage)  # tau_stage: a scalar or one per column
+    x = xs[..., None]
 
     # m_new[k] = e^{-x} sum_{j<=k} x^j/j! m[k - j] and sum_{j<=k} p_j = e^{-x} sum_{j<=k} x^j/j!,
     # both by Horner's rule in x, stage by stage on the columns' slices, then stacked: one
@@ -49,7 +50,6 @@ def erlang_chain_step(ve_cells, P, tau_stage, dt):
     # once per power, as before, cost a separate copy kernel per shift; the Poisson
     # weights as exp/log per weight, or a gathered Toeplitz product per column, cost up
     # to a third of the whole step)
-    xs = x[..., 0]
     stages = [m[..., k] for k in range(K)]
     conv, cum = [], []
     for k in range(K):
