@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+import xarray as xr
 from typer.testing import CliRunner
 
 from experiments import storage
@@ -398,6 +399,46 @@ def test_parameters_that_make_the_spin_up_impossible_are_refused_at_input(tmp_pa
     for command in (["config", "check", str(config)], ["run", str(config), "-o", str(tmp_path / "run.nc")]):
         err = one_line_error(runner.invoke(app, command))
         assert err.startswith(f"error: {field}: 0 ") and words in err, err
+    assert not (tmp_path / "run.nc").exists()
+
+
+# the observables of an untreated run (the signals that are ~0 at homeostasis, growth factor
+# and erythema, decay further at 1e-10 and below and are not judged on their own scale)
+_OBSERVABLES = ("tewl", "sc_layers", "sc_thickness_um", "ve_thickness_um", "basal_proliferation", "calcium_top")
+
+
+@pytest.mark.parametrize("parameters", [{"fibroblast_hours": 2000}, {"growth_factor_hours": 2000},
+                                        {"erythema_hours": 500}, {"ve_transit_days": 60}],
+                         ids=["fibroblast-2000h", "growth-factor-2000h", "erythema-500h", "ve-transit-60d"])
+def test_the_slowest_profiles_of_the_parameter_table_spin_up_by_settling_longer(tmp_path, parameters):
+    """At the upper ends of these time constants the four fixed stages (360 days) leave the
+    start-up transient still decaying (drift 0.005-inf); the spin-up goes on stage by
+    stage until it has settled, says so, and the run then starts at rest."""
+    config = write(tmp_path, {"skin": {"base": "young_face", "parameters": parameters}, "grid": {"lateral": "column"},
+                              "duration_days": 60, "save": {"every_hours": 24}}, "run.yaml")
+    out = tmp_path / "run.nc"
+    result = runner.invoke(app, ["run", str(config), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ds = xr.open_dataset(out)
+    assert 0 <= ds.attrs["spin_up_drift"] <= 1e-3
+    for name in _OBSERVABLES:
+        x = np.asarray(ds[name].values, float)
+        assert np.all(np.isfinite(x)) and np.max(np.abs(x - x[0])) <= 1e-3 * np.max(np.abs(x)), (name, x[0], x.min(), x.max())
+
+
+def test_a_profile_without_a_steady_state_is_one_line_after_six_simulated_years(tmp_path):
+    """``mitogen_cytokine_gain`` at its table maximum (1e4) on a heterogeneous transect: the
+    cytokine-mitogen loop never settles (recurrent fibroblast activation; 3,000 still
+    settles in five stages), so the spin-up stops at its cap and the run ends with one
+    line and exit code 1, its progress lines before it saying how long it tried."""
+    config = write(tmp_path, {"skin": {"base": "young_face", "parameters": {"mitogen_cytokine_gain": 1e4}},
+                              "grid": {"lateral": "1d", "n": 16}, "duration_days": 10}, "run.yaml")
+    result = runner.invoke(app, ["run", str(config), "-o", str(tmp_path / "run.nc")])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output  # a simulation error: exit 1
+    err = result.stderr.strip().splitlines()[-1]  # after the progress lines of the spin-up
+    assert err.startswith("error: spin-up did not converge: the untreated skin of young_face on a 1-D transect of 16 "
+                          "columns has not settled after 5.9 simulated years"), err
+    assert "mitogen_cytokine_gain" in err, err
     assert not (tmp_path / "run.nc").exists()
 
 
