@@ -6,6 +6,7 @@ Run from the repository root (numbers in docs/sweeps.md)::
     python benchmarks/bench_sweep.py main               # configs/sweeps/frequency_intensity.yaml: 5 x 5 x 4 on the 1-D transect
     python benchmarks/bench_sweep.py main --n 64        # the same on a coarser transect
     python benchmarks/bench_sweep.py scaling            # in-process vs Dask local:1 vs local:2 workers (compiled code cached)
+    python benchmarks/bench_sweep.py scaling --workload transect   # the same on 16 scenarios of the main job's transect
     python benchmarks/bench_sweep.py width              # inside a batch call: vmap vs one scenario at a time
     python benchmarks/bench_sweep.py all --json out.json
 
@@ -133,8 +134,24 @@ def bench_main(n: int | None = None, replicates: int | None = None) -> dict:
     return r
 
 
-def bench_scaling(samples: int = 512) -> dict:
+def transect_sweep() -> dict:
+    """16 scenarios of the main job (interval 2-14 d x 4 dial levels) on its 256-column transect."""
+    from experiments.config import load_yaml
+
+    spec = load_yaml(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")
+    spec.pop("replicates", None)
+    spec["name"] = "transect_16"
+    spec["axes"] = {"protocol.interval_days": [2, 4, 7, 14], "protocol.settings.level": ["gentle", "moderate", "firm", "maximum"]}
+    return spec
+
+
+def bench_scaling(samples: int = 512, workload: str = "columns") -> dict:
     """In-process vs Dask local:1 vs local:2 on the same batches, compiled code shared.
+
+    ``workload``: ``columns`` -- ``samples`` single-column courses in 16 batches (Python
+    work per scenario, preparing inputs and labelling outputs, is most of it); ``transect``
+    -- 16 scenarios of the main job on its 256-column transect, one per batch (compiled
+    compute is most of it: the work a cluster is for).
 
     All runs share the persistent XLA compilation cache of ``$EPITURN_CACHE`` (every program,
     however small: :func:`experiments._jaxconfig.enable_compilation_cache`), filled by a
@@ -142,20 +159,27 @@ def bench_scaling(samples: int = 512) -> dict:
     compiling the model. (A ``JAX_COMPILATION_CACHE_DIR`` of its own, as this benchmark set
     before, is the user's folder to JAX's defaults: programs compiling in under a second are
     not stored there, so every process compiled ~23 of them again.) Each timed process
-    reports the programs it compiled and those it loaded.
+    reports the programs it compiled and those it loaded, and the time its blocks took
+    (``compute_s``, summed over the blocks, wherever they ran) beside the wall time, which
+    also holds this process's own serial part: planning the sweep, creating the store,
+    writing each block and reading the store back.
     """
-    spec = columns_sweep(samples)
-    warm_spin_up({**spec, "samples": 2})
+    if workload == "transect":
+        spec, batch, what = transect_sweep(), 1, "16 transect scenarios"
+        warm_spin_up(spec)
+    else:
+        spec, batch, what = columns_sweep(samples), samples // 16, f"{samples} columns"
+        warm_spin_up({**spec, "samples": 2})
     rows = {}
-    timed_sweep(spec, batch_size=samples // 16)  # fills the compilation cache
+    timed_sweep(spec, batch_size=batch)  # fills the compilation cache
     for label, kw in (("in-process", {}), ("local:1", {"cluster": "local:1"}), ("local:2", {"cluster": "local:2"})):
         # the same 16 batches everywhere, so only the executor differs
-        rows[label] = r = timed_sweep(spec, batch_size=samples // 16, **kw)
-        print(f"[scaling] {label:10s} {samples} columns, compiled code cached: {r['sweep_wall_s']:.1f} s wall "
-              f"({r['scenarios_per_s']:.1f} scenarios/s; programs compiled in this process {r['compiled']}, "
-              f"loaded from the cache {r['cache_hits']}; load {r['load_avg']})", flush=True)
+        rows[label] = r = timed_sweep(spec, batch_size=batch, **kw)
+        print(f"[scaling] {label:10s} {what}, compiled code cached: {r['sweep_wall_s']:.1f} s wall, blocks "
+              f"{r['compute_s']:.1f} s ({r['scenarios_per_s']:.2f} scenarios/s; programs compiled in this process "
+              f"{r['compiled']}, loaded from the cache {r['cache_hits']}; load {r['load_avg']})", flush=True)
     speedup = rows["local:1"]["sweep_wall_s"] / rows["local:2"]["sweep_wall_s"]
-    print(f"[scaling] 1 -> 2 Dask workers: speed-up x{speedup:.2f}", flush=True)
+    print(f"[scaling] {what}: 1 -> 2 Dask workers: speed-up x{speedup:.2f} (wall)", flush=True)
     rows["speedup_1_to_2"] = speedup
     return rows
 
@@ -201,6 +225,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=None, help="lateral cells of the main job's transect (default: the file's)")
     ap.add_argument("--replicates", type=int, default=None, help="replicates of the main job (default: the file's)")
     ap.add_argument("--samples", type=int, default=1000, help="columns in the columns benchmark")
+    ap.add_argument("--workload", choices=["columns", "transect"], default="columns",
+                    help="what the scaling benchmark runs: 512 single columns, or 16 scenarios of the main job's transect")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = ap.parse_args(argv)
     print(f"cores: {os.cpu_count()}, load average {load()}", flush=True)
@@ -208,7 +234,7 @@ def main(argv=None) -> int:
     if args.what in ("all", "columns"):
         results["columns"] = bench_columns(args.samples)
     if args.what in ("all", "scaling"):
-        results["scaling"] = bench_scaling()
+        results["scaling"] = bench_scaling(workload=args.workload)
     if args.what in ("all", "width"):
         results["width"] = bench_width()
     if args.what in ("all", "main"):

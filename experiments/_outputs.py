@@ -182,6 +182,7 @@ def coordinate_attrs(name: str) -> dict:
 
 def annotate(ds: xr.Dataset) -> xr.Dataset:
     """Attach the CF attributes (:func:`output_attrs`, :func:`coordinate_attrs`) to every known variable and coordinate."""
+    variables = ds.variables  # the Variable objects themselves: no DataArray is built per attribute
     for name in list(ds.data_vars) + list(ds.coords):
         if name in ds.data_vars and name in OUTPUTS:
             attrs = output_attrs(name)
@@ -189,8 +190,9 @@ def annotate(ds: xr.Dataset) -> xr.Dataset:
             attrs = coordinate_attrs(name)
         else:
             continue
+        target = variables[name].attrs
         for key, value in attrs.items():
-            ds[name].attrs.setdefault(key, value)
+            target.setdefault(key, value)
     return ds
 
 

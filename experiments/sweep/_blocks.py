@@ -16,7 +16,7 @@ import numpy as np
 
 from experiments.config import ResolvedRunConfig
 from experiments._jaxconfig import configure_jax
-from experiments._run import RunPlan, first_nonfinite
+from experiments._run import RunPlan
 from experiments.sweep._batch import run_scenarios
 from experiments.sweep._layout import Template, lay_out
 
@@ -57,8 +57,9 @@ def run_block(task: BlockTask) -> BlockResult:
     datasets = run_scenarios(task.scenarios, task.batch_size, task.lengths, plans=task.plans, labels=task.labels,
                              check=False, provenance=False)
     data = lay_out(datasets, task.template, task.block_shape)
-    finite = [first_nonfinite(ds) is None for ds in datasets]
+    # finalize (check=False) has set ``nonfinite`` on each scenario that the scan's status or
+    # an output shows non-finite (experiments._run.nonfinite_message): read, not searched again
+    finite = ["nonfinite" not in ds.attrs for ds in datasets]
     data["all_finite"] = np.asarray([float(f) for f in finite]).reshape(task.block_shape)
-    nonfinite = tuple(f"{label} ({ds.attrs.get('nonfinite', 'non-finite outputs')})"
-                      for label, ds, f in zip(task.labels, datasets, finite) if not f)
+    nonfinite = tuple(f"{label} ({ds.attrs['nonfinite']})" for label, ds, f in zip(task.labels, datasets, finite) if not f)
     return BlockResult(task.index, data, time.perf_counter() - start, len(datasets), nonfinite)
