@@ -5,6 +5,7 @@ Run from the repository root (numbers in docs/sweeps.md)::
     python benchmarks/bench_sweep.py columns            # 1,000 single-column scenarios (target <= 60 s incl. compilation)
     python benchmarks/bench_sweep.py main               # configs/sweeps/frequency_intensity.yaml: 5 x 5 x 4 on the 1-D transect
     python benchmarks/bench_sweep.py main --n 64        # the same on a coarser transect
+    python benchmarks/bench_sweep.py cold               # benchmarks/frequency_intensity_100.yaml end to end, empty cache (target <= 90 s)
     python benchmarks/bench_sweep.py scaling            # in-process vs Dask local:1 vs local:2 workers (compiled code cached)
     python benchmarks/bench_sweep.py scaling --workload transect   # the same on 16 scenarios of the main job's transect
     python benchmarks/bench_sweep.py width              # inside a batch call: vmap vs one scenario at a time
@@ -134,6 +135,28 @@ def bench_main(n: int | None = None, replicates: int | None = None) -> dict:
     return r
 
 
+def bench_cold(config: Path = REPO / "benchmarks" / "frequency_intensity_100.yaml") -> dict:
+    """``epiturn sweep CONFIG`` end to end from an empty cache, as a user's first run.
+
+    A fresh process with its own empty ``$EPITURN_CACHE`` (so every spin-up and every
+    compilation is paid) writing into a temporary folder: planning, spin-ups, compilation,
+    the batches, the store, the figures (and the decision when the config has one).
+    Default: the 100-scenario sweep kept from when the hardening work was filed.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "EPITURN_CACHE": str(Path(tmp) / "cache")}
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "experiments.cli", "sweep", str(config), "-o", str(Path(tmp) / "s.zarr")],
+                             cwd=tmp, capture_output=True, text=True, timeout=7200, env=env)
+        wall = time.perf_counter() - start
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    ran = [line for line in out.stdout.splitlines() + out.stderr.splitlines() if line.startswith("ran ")]
+    r = {"config": str(config), "wall_s": wall, "ran": ran[-1] if ran else "", "load_avg": load()}
+    print(f"[cold] {config.name} from an empty cache: {wall:.1f} s end to end ({r['ran']}; load {r['load_avg']})", flush=True)
+    return r
+
+
 def transect_sweep() -> dict:
     """16 scenarios of the main job (interval 2-14 d x 4 dial levels) on its 256-column transect."""
     from experiments.config import load_yaml
@@ -221,7 +244,7 @@ def bench_width() -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="?", default="all", choices=["all", "columns", "main", "scaling", "width"])
+    ap.add_argument("what", nargs="?", default="all", choices=["all", "columns", "main", "cold", "scaling", "width"])
     ap.add_argument("--n", type=int, default=None, help="lateral cells of the main job's transect (default: the file's)")
     ap.add_argument("--replicates", type=int, default=None, help="replicates of the main job (default: the file's)")
     ap.add_argument("--samples", type=int, default=1000, help="columns in the columns benchmark")
@@ -239,6 +262,8 @@ def main(argv=None) -> int:
         results["width"] = bench_width()
     if args.what in ("all", "main"):
         results["main"] = bench_main(args.n, args.replicates)
+    if args.what in ("all", "cold"):
+        results["cold"] = bench_cold()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -20,7 +20,7 @@ import jax
 import jax.flatten_util
 import jax.numpy as jnp
 
-from sim import make_sparse_cond, trajectory
+from sim import make_batch_skip, make_sparse_cond, trajectory
 from models._events import EventRecord, apply_event_recorded, no_record
 from models._grid import ModelGrid
 from models._params import SkinParams
@@ -116,9 +116,9 @@ def _unpack(packed, surface, like: StepOutput) -> StepOutput:
     return scalars._replace(surface=surface)
 
 
-@partial(jax.jit, static_argnames=("grid", "profiles", "throw"))
+@partial(jax.jit, static_argnames=("grid", "profiles", "throw", "skip_padding"))
 def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: ModelGrid,
-             profiles: bool = False, throw: bool = False) -> Run:
+             profiles: bool = False, throw: bool = False, skip_padding: bool = False) -> Run:
     """Run the whole schedule; returns a :class:`Run` (unpacks as ``(final_state, initial, steps)``).
 
     Per step: apply the event that starts the step (recording what it did in
@@ -126,7 +126,12 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     age bins if the step ends on a bin boundary, record the lateral-mean readouts. The
     TEWL field is computed once per step and carried: it is this step's readout and the
     barrier that drives the next step (recomputed only after an event). Zero-length
-    padding steps change nothing.
+    padding steps change nothing. ``skip_padding`` (static; for a vmapped batch, not
+    differentiable): the batch skips the steps on which every member is padding
+    (``dt = 0``) instead of computing them (:func:`sim.make_batch_skip`); a batch of
+    equally long scenarios padded to a sweep's longest then costs its own length. The
+    readouts of the skipped steps are those of the state they keep, as computed they
+    would be to round-off.
 
     ``run.status`` (:class:`models.RunStatus`) says whether a per-step readout became
     non-finite, and at which step first. ``throw=False`` (default): the run returns
@@ -140,13 +145,23 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     _, unravel = jax.flatten_util.ravel_pytree(step_factors(params, jnp.zeros((), schedule.dt.dtype)))
     factor_rows = jax.vmap(lambda dt: jax.flatten_util.ravel_pytree(step_factors(params, dt))[0])(schedule.dt)
 
+    def advance(ops):
+        (state, tewl, _), (dt, ev, shift, factors), params_, schedule_ = ops
+        state, record, tewl = apply_event_recorded(state, params_, schedule_, ev, grid, tewl)
+        state = skin_step(state, params_, dt, grid, tewl=tewl, factors=unravel(factors))
+        state, _ = _gated_shift(shift, (state, params_))
+        return state, column_tewl(state, params_), record
+
+    def idle(ops):  # a padding step: no event, no shift, dt = 0 -- the state as it is
+        (state, tewl, _), _, _, _ = ops
+        return state, tewl, no_record()
+
+    skip = make_batch_skip(advance, idle) if skip_padding else None
+
     def step(carry, x):
-        state, tewl, _ = carry
-        dt, ev, shift, factors = x
-        state, record, tewl = apply_event_recorded(state, params, schedule, ev, grid, tewl)
-        state = skin_step(state, params, dt, grid, tewl=tewl, factors=unravel(factors))
-        state, _ = _gated_shift(shift, (state, params))
-        return state, column_tewl(state, params), record
+        if skip is None:
+            return advance((carry, x, params, schedule))
+        return skip(x[0] > 0, (carry, x, params, schedule))
 
     def post_process(carry, x):
         state, tewl, record = carry

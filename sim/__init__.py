@@ -16,7 +16,8 @@ re-exported here)
 * the driver (``sim._driver``) -- :func:`trajectory`, one ``lax.scan`` over a pure step
   with a post-process hook that makes each step's output, and
   :func:`make_sparse_cond`, a conditional for rare branches that stays cheap under
-  ``vmap``.
+  ``vmap``, and :func:`make_batch_skip`, a step that a vmapped batch skips while none of
+  its members needs it.
 
 64-bit floats: cell conservation is checked to round-off and the stiff diffusion solves
 lose digits in float32 (see docs/numerics.md), so runs need
@@ -32,7 +33,7 @@ from sim._diffusion import (
     lateral_diffusion_step,
 )
 from sim._timegrid import TimeGrid, make_time_grid, pad_time_grid, pad_time_grids
-from sim._driver import make_sparse_cond, trajectory
+from sim._driver import make_batch_skip, make_sparse_cond, trajectory
 
 __all__ = [
     "LATERAL_KINDS",
@@ -50,5 +51,6 @@ __all__ = [
     "pad_time_grid",
     "pad_time_grids",
     "trajectory",
+    "make_batch_skip",
     "make_sparse_cond",
 ]

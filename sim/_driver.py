@@ -6,7 +6,9 @@ builds ``step(carry, x) -> carry`` as a closure over its (traced) parameters and
 arrays, e.g. the ``dt`` of a :class:`sim.TimeGrid`), calling ``post_process(carry, x)``
 after every step to make that step's output; it returns the final carry and the stacked
 outputs (save-point selection happens outside, in NumPy). :func:`make_sparse_cond` is a
-``lax.cond`` that stays cheap under ``vmap`` when the true branch is rare (events).
+``lax.cond`` that stays cheap under ``vmap`` when the true branch is rare (events);
+:func:`make_batch_skip` lets a vmapped batch skip the steps that none of its members
+needs (the padding after the shorter runs' ends).
 """
 
 from __future__ import annotations
@@ -73,3 +75,32 @@ def make_sparse_cond(true_fn, false_fn):
 
     sparse_cond.defvjp(fwd, bwd)
     return sparse_cond
+
+
+def make_batch_skip(step_fn, idle_fn):
+    """A step that a vmapped batch skips while none of its members needs it.
+
+    Returns ``skip(needed, operands)``. Unbatched it is ``step_fn(operands)`` whatever
+    ``needed`` says (no conditional in a single run's scan: its program is the plain
+    step). Under ``vmap``: ``lax.cond(any(needed), vmap(step_fn), vmap(idle_fn), operands)``
+    -- every member takes the step while any of them needs it, and on the steps that no
+    member needs, ``idle_fn`` alone runs. For the result not to depend on the batch,
+    ``idle_fn(operands)`` must equal ``step_fn(operands)`` wherever ``needed`` is false
+    (a zero-length padding step, which changes nothing; equal to round-off where the
+    step's arithmetic is not exactly the identity at ``dt = 0``). Forward only: it is not
+    differentiable (runs that are differentiated use the plain step). ``step_fn`` and
+    ``idle_fn`` must return pytrees of the same structure, shapes and dtypes.
+    """
+
+    skip = jax.custom_batching.custom_vmap(lambda needed, operands: step_fn(operands))
+
+    @skip.def_vmap
+    def _rule(axis_size, in_batched, needed, operands):
+        needed_b, ops_b = in_batched
+        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
+        ops = jax.tree_util.tree_map(full, operands, ops_b)
+        any_needed = jnp.any(needed) if needed_b else needed
+        out = jax.lax.cond(any_needed, jax.vmap(step_fn), jax.vmap(idle_fn), ops)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    return skip
