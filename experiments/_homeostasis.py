@@ -68,6 +68,7 @@ def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
 _REFS = ("tewl_reference", "calcium_top_reference", "cytokine_basal_reference")  # set by the spin-up
 _LOADED: dict[str, tuple] = {}  # cache file -> (state, refs, drift): each file is read once per process
 _WRITTEN: set[str] = set()  # cache files this process wrote (reading them back is not news)
+_LAST_PARAMS: dict[str, tuple] = {}  # cache file -> (params given, references, params with them): the last ones
 
 
 def _on_grid(grid: ModelGrid) -> str:
@@ -91,8 +92,11 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
     path = cache_dir() / f"{key}.npz"
     if use_cache and path.exists() and str(path) in _LOADED:
         state, refs, drift = _LOADED[str(path)]
-        params = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
-        return state, params, {"cached": True, "drift": drift, "key": key}
+        given, given_refs, with_refs = _LAST_PARAMS.get(str(path), (None, None, None))
+        if given is not params or given_refs is not refs:  # a sweep's scenarios share one params object
+            with_refs = eqx.tree_at(lambda p: tuple(getattr(p, r) for r in _REFS), params, refs)
+            _LAST_PARAMS[str(path)] = (params, refs, with_refs)
+        return state, with_refs, {"cached": True, "drift": drift, "key": key}
     template = initial_state(params, grid)
     leaves, treedef = jax.tree_util.tree_flatten(template)
     if use_cache and path.exists():

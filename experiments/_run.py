@@ -369,7 +369,9 @@ def first_nonfinite(ds: xr.Dataset) -> tuple[str, str] | None:
     ``where`` is ``" first at t = 3 d"`` for a time series, else empty. Variables NaN by
     definition (their ``comment`` says so) are skipped.
     """
-    for name, var in ds.data_vars.items():
+    variables = ds.variables  # Variable objects: no DataArray built per variable
+    for name in ds.data_vars:
+        var = variables[name]
         if is_nan_by_definition(var):
             continue
         values = np.asarray(var.values)
