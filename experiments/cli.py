@@ -531,6 +531,12 @@ def optimise(
     verdict = "meets every limit" if best["run"]["safe"] else "DOES NOT meet every limit"
     console.print(f"Best: {format_setting({'interval_days': best['interval_days'], **best['settings']})}; "
                   f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated, {verdict}.")
+    for seed, r in best["run"].get("seeds", {}).items():
+        broken = [name for name, lim in r["limits"].items() if not lim["satisfied"]]
+        console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, "
+                      + ("meets every limit" if not broken else f"BREAKS {', '.join(broken)}"))
+    for note in result.notes:
+        console.print(f"note: {note}")
     typer.echo(f"wrote {out / 'best.yaml'} and {out / 'summary.json'}")
 
 

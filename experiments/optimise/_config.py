@@ -14,6 +14,8 @@ An optimisation file (``configs/optimise/*.yaml``)::
       iterations: 40                          # gradient steps per start
       learning_rate: 0.25                     # Adam step in the sigmoid-transformed space
       seed: 0                                 # of the random starts
+      check_seeds: [1, 2]                     # the best protocol re-simulated on these heterogeneity
+                                              # seeds too (default: none): its limits on each
       max_petechiae_risk: 0.1                 # the limits of the decision rule
       max_injury_um: 0.1                      # (experiments.report.DecisionRule)
       require_healing: true
@@ -45,7 +47,8 @@ from experiments.sensitivity._space import SAMPLED_SETTINGS, Factor, _setting_pr
 __all__ = ["DEFAULT_INTERVALS", "OPTIMISE_KEYS", "OptimiseConfig", "load_optimise_config"]
 
 OPTIMISE_KEYS = ("objective", "goal", "settings", "interval_days", "starts", "iterations", "learning_rate", "seed",
-                 "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
+                 "check_seeds", "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
+MAX_CHECK_SEEDS = 16
 _TOP_KEYS = ("name", "description", "base", "optimise")
 _RULE_KEYS = ("objective", "goal", "max_petechiae_risk", "max_injury_um", "require_healing")
 DEFAULT_INTERVALS = (2.0, 4.0, 7.0, 14.0, 21.0)
@@ -77,6 +80,7 @@ class OptimiseConfig:
     seed: int
     batch_size: int
     source: str = field(default="{}")
+    check_seeds: tuple[int, ...] = ()
 
     @property
     def hash(self) -> str:
@@ -120,6 +124,23 @@ def _intervals(value: Any, file) -> tuple[float, ...]:
     if len(set(value)) != len(value):
         raise ConfigError("optimise.interval_days", value, "repeats an interval", allowed, file)
     return tuple(sorted(float(v) for v in value))
+
+
+def _check_seeds(value: Any, base_seed: int, file) -> tuple[int, ...]:
+    allowed = (f"a list of at most {MAX_CHECK_SEEDS} distinct integer seeds in [0, 2^31 - 1], other than the base's "
+               f"seed ({base_seed})")
+    if value is None:
+        return ()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or len(value) > MAX_CHECK_SEEDS:
+        raise ConfigError("optimise.check_seeds", value, "is not a list of seeds", allowed, file)
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31 - 1 or v == base_seed:
+            raise ConfigError("optimise.check_seeds", v, "is not a seed to check", allowed, file)
+    if len(set(value)) != len(value):
+        raise ConfigError("optimise.check_seeds", value, "repeats a seed", allowed, file)
+    return tuple(int(v) for v in value)
 
 
 def _factors(base: ResolvedRunConfig, given: Any, file) -> tuple[Factor, ...]:
@@ -180,6 +201,7 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
         seed=_checked_int(b, "seed", 0, 2**31 - 1, file, 0),
         batch_size=_checked_int(b, "batch_size", 1, 256, file, min(starts, 4)),
         source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
+        check_seeds=_check_seeds(b.get("check_seeds"), int(base.seed), file),
     )
 
 

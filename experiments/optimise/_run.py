@@ -44,7 +44,7 @@ from experiments.optimise._search import constrained_search, feasible
 from experiments.report._decision import OBJECTIVES, decide, format_setting
 from experiments.sensitivity._model import ModelProblem
 
-__all__ = ["OptimiseResult", "first_feasible", "optimise", "pass_counts", "protocol_config", "write_outputs"]
+__all__ = ["OptimiseResult", "first_feasible", "optimise", "pass_counts", "protocol_config", "seed_notes", "write_outputs"]
 
 DECIMALS = 2
 """Continuous settings of the answer are rounded to this many decimals (a dial's resolution)."""
@@ -91,7 +91,7 @@ class OptimiseResult:
             "best": self.best, "intervals": self.intervals, "closest": self.closest, "counts": self.counts,
             "time_s": self.time_s, "notes": self.notes,
             "method": {"starts": cfg.starts, "iterations": cfg.iterations, "learning_rate": cfg.learning_rate,
-                       "seed": cfg.seed, "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
+                       "seed": cfg.seed, "check_seeds": list(cfg.check_seeds), "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
                        "interval": "grid (session times are integer time steps: no relaxation)"},
             "provenance": {"config_hash": cfg.hash, "epiturn_version": package_version(), "git_commit": git_commit(),
                            "created_utc": utc_now(), "config_json": cfg.source},
@@ -250,13 +250,11 @@ def _setting(cfg: OptimiseConfig, x: np.ndarray) -> dict:
     return {f.name: (int(v) if f.name == "passes" else float(v)) for f, v in zip(cfg.factors, x)}
 
 
-def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
-    """Run the protocol through :func:`experiments.run` and judge it by :func:`decide` under the rule."""
+def _judged(cfg: OptimiseConfig, entry: dict, config: dict) -> dict:
+    """Run ``config`` through :func:`experiments.run`; its objective and limits under the rule."""
     from experiments._run import run
 
-    config = protocol_config(cfg, entry["interval_days"], entry["settings"])
-    with step("re-simulating the best protocol through experiments.run", "re-simulated the best protocol"):
-        ds = run(config)
+    ds = run(config)
     decision = decide(ds, cfg.rule)
     table = decision.table
     values = {"heals": float(table["heals"]), "injury_max_um": float(table["injury_max_um"]),
@@ -273,9 +271,34 @@ def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
         else:
             v = values[lim.outcome]
             limits[lim.name] = {"value": v, "limit": lim.limit, "margin": lim.limit - v, "satisfied": lim.satisfied(v)}
-    run_check = {"objective": float(ds[cfg.rule.objective]), "safe": decision.best is not None, "limits": limits,
-                 "config_hash": ds.attrs.get("config_hash")}
+    return {"objective": float(ds[cfg.rule.objective]), "safe": decision.best is not None, "limits": limits,
+            "config_hash": ds.attrs.get("config_hash")}
+
+
+def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
+    """Run the protocol through :func:`experiments.run` and judge it by :func:`decide` under the rule;
+    then on each of ``cfg.check_seeds`` (``run["seeds"]``: one judgement per seed, and
+    ``run["safe_on_every_seed"]``)."""
+    config = protocol_config(cfg, entry["interval_days"], entry["settings"])
+    with step("re-simulating the best protocol through experiments.run", "re-simulated the best protocol"):
+        run_check = _judged(cfg, entry, config)
+    if cfg.check_seeds:
+        with step(f"re-simulating it on the seeds {', '.join(map(str, cfg.check_seeds))} of the heterogeneity",
+                  "re-simulated it on the other seeds"):
+            run_check["seeds"] = {str(seed): _judged(cfg, entry, {**config, "seed": seed}) for seed in cfg.check_seeds}
+        run_check["safe_on_every_seed"] = run_check["safe"] and all(r["safe"] for r in run_check["seeds"].values())
     return config, run_check
+
+
+def seed_notes(run_check: dict) -> list[str]:
+    """A note when the re-check on other seeds (``run_check["seeds"]``) finds the protocol unsafe on any."""
+    seeds = run_check.get("seeds", {})
+    unsafe = [seed for seed, r in seeds.items() if not r["safe"]]
+    if not unsafe:
+        return []
+    broken = sorted({name for seed in unsafe for name, lim in seeds[seed]["limits"].items() if not lim["satisfied"]})
+    return [f"on seed(s) {', '.join(unsafe)} of the heterogeneity the best protocol breaks {', '.join(broken)}: "
+            "it is not safe beyond the seed it was found on; see best.run.seeds"]
 
 
 def optimise(config: Any, output: str | Path | None = None, *, progress: Any = None) -> OptimiseResult:
@@ -307,12 +330,14 @@ def optimise(config: Any, output: str | Path | None = None, *, progress: Any = N
         if ok:
             best = dict(min(ok, key=lambda e: sign * e["objective"]))
             best_config, best["run"] = _recheck(cfg, best)
-            counts["exact_runs"] += 1
+            counts["exact_runs"] += 1 + len(cfg.check_seeds)
         counts["model_runs"] = counts["gradient_evaluations"] + counts["checks"] + counts["exact_runs"]
         near = min(closest, key=lambda c: max(v["excess"] for v in c["limits"].values())) if closest and not ok else None
         result = OptimiseResult(cfg, best, entries, counts, time.perf_counter() - start, best_config, near)
         if best is not None and not best["run"]["safe"]:
             result.notes.append("the exact re-simulation does not meet every limit: see best.run")
+        if best is not None:
+            result.notes.extend(seed_notes(best["run"]))
         if output is not None:
             write_outputs(result, Path(output))
     return result

@@ -190,6 +190,11 @@ def test_search_finds_the_optimum_of_an_analytic_problem():
     ({"iterations": "many"}, "optimise.iterations"),
     ({"max_petechiae_risk": 2}, "optimise.max_petechiae_risk"),
     ({"colour": "blue"}, "optimise.colour"),
+    ({"check_seeds": [0]}, "optimise.check_seeds"),  # the base's own seed
+    ({"check_seeds": [1, 1]}, "optimise.check_seeds"),
+    ({"check_seeds": [-1]}, "optimise.check_seeds"),
+    ({"check_seeds": "all"}, "optimise.check_seeds"),
+    ({"check_seeds": list(range(1, 40))}, "optimise.check_seeds"),
 ])
 def test_bad_blocks_give_one_line_errors(change, field):
     data = yaml.safe_load(QUICK.read_text())
@@ -257,3 +262,25 @@ def test_hostile_blocks_are_accepted_or_refused_in_one_line(seed):
         assert "\n" not in text and len(text) < 1200 and "allowed" in text, text
     else:
         assert cfg.factors and cfg.intervals
+
+
+def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said():
+    """The frequency-intensity example's answer (7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s;
+    docs/optimise.md) on a 64-column, 2 mm transect: safe on the seed it was found on
+    (0), it injures 1.29 um of living epidermis on seed 1 (limit 0.1 um)."""
+    from experiments.optimise._run import _recheck, seed_notes
+
+    data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
+    data["base"]["grid"].update({"n": 64, "width_mm": 2})
+    data["optimise"].update({"check_seeds": [1], "interval_days": [7]})
+    cfg = load_optimise_config(data)
+    assert cfg.check_seeds == (1,)
+    entry = {"interval_days": 7.0, "settings": {"vacuum_kpa": 8.57, "passes": 4, "load_n": 3.67, "speed_mm_s": 28.1},
+             "limits": {"heals": {"value": 0.0}}}
+    _, run = _recheck(cfg, entry)
+    assert run["safe"] and run["limits"]["no_injury"]["value"] <= 0.1, run["limits"]
+    on_1 = run["seeds"]["1"]
+    assert not on_1["safe"] and not run["safe_on_every_seed"]
+    assert on_1["limits"]["no_injury"]["value"] > 0.1 and not on_1["limits"]["no_injury"]["satisfied"], on_1["limits"]
+    notes = seed_notes(run)
+    assert len(notes) == 1 and notes[0].startswith("on seed(s) 1 of the heterogeneity the best protocol breaks no_injury")

@@ -1,0 +1,50 @@
+"""How robust is an optimised protocol? The same settings on other seeds and transects.
+
+``epiturn optimise configs/optimise/frequency_intensity.yaml`` searches on one seed of the
+lateral heterogeneity and a 32-column, 2 mm transect (the reverse pass of the main job's
+256-column transect does not fit a CPU machine's memory). This re-runs its best setting
+(7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s: docs/optimise.md) and, for comparison, the
+main job's best safe dial cell (2 d, moderate) through ``experiments.run`` on seeds 0-2
+and on the 32-, 64- and 256-column transects, printing the Ra change when the next
+session is due, the deepest injury of living epidermis and the worst barrier recovery.
+
+Run: ``python benchmarks/optimum_robustness.py`` (~3 min on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import experiments
+from experiments.config import load_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+OPTIMUM = {"vacuum_kpa": 8.57, "passes": 4, "load_n": 3.67, "speed_mm_s": 28.1, "mode": "moving"}
+GRID_BEST = {"level": "moderate", "speed_mm_s": 20, "mode": "moving"}
+TRANSECTS = ((32, 2.0), (64, 2.0), (256, 5.0))  # (columns, width in mm)
+
+
+def course(base: dict, interval: float, settings: dict, seed: int, n: int, width_mm: float) -> tuple:
+    cfg = {**base, "seed": seed, "protocol": {**base["protocol"], "interval_days": interval, "settings": settings},
+           "grid": {**base["grid"], "n": n, "width_mm": width_mm}}
+    ds = experiments.run(cfg)
+    return float(ds.ra_change_pct_end_course), float(ds.max_injury_um), float(ds.barrier_recovery_hours_max)
+
+
+def main() -> None:
+    warnings.simplefilter("ignore", RuntimeWarning)  # the SC age-grid note of some transects
+    base = load_yaml(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")["base"]
+    for label, interval, settings in (("optimum, 7 d", 7, OPTIMUM), ("grid's best, moderate 2 d", 2, GRID_BEST)):
+        for n, width in TRANSECTS:
+            rows = np.array([course(base, interval, settings, seed, n, width) for seed in (0, 1, 2)])
+            print(f"{label:26s} {n:3d} columns / {width:g} mm: Ra change per seed "
+                  f"{', '.join(f'{x:.1f}' for x in rows[:, 0])} % (mean {rows[:, 0].mean():.1f}); injury per seed "
+                  f"{', '.join(f'{x:.3g}' for x in rows[:, 1])} um (limit 0.1); worst recovery {rows[:, 2].max():.0f} h",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
