@@ -15,7 +15,8 @@ An optimisation file (``configs/optimise/*.yaml``)::
       learning_rate: 0.25                     # Adam step in the sigmoid-transformed space
       seed: 0                                 # of the random starts
       check_seeds: [1, 2]                     # the best protocol re-simulated on these heterogeneity
-                                              # seeds too (default: none): its limits on each
+                                              # seeds too, its limits judged on each (default: the
+                                              # next two seeds on a transect or patch, none on a column)
       max_petechiae_risk: 0.1                 # the limits of the decision rule
       max_injury_um: 0.1                      # (experiments.report.DecisionRule)
       require_healing: true
@@ -126,11 +127,19 @@ def _intervals(value: Any, file) -> tuple[float, ...]:
     return tuple(sorted(float(v) for v in value))
 
 
-def _check_seeds(value: Any, base_seed: int, file) -> tuple[int, ...]:
+DEFAULT_CHECK_SEEDS = 2
+"""On a transect or patch, the answer is re-checked by default on the next two seeds of the
+heterogeneity (the thinnest-SC columns of a draw decide the injury limit: docs/optimise.md)."""
+
+
+def _check_seeds(value: Any, base: ResolvedRunConfig, file) -> tuple[int, ...]:
+    base_seed = int(base.seed)
     allowed = (f"a list of at most {MAX_CHECK_SEEDS} distinct integer seeds in [0, 2^31 - 1], other than the base's "
-               f"seed ({base_seed})")
-    if value is None:
-        return ()
+               f"seed ({base_seed}), or [] for none")
+    if value is None:  # a column has no lateral heterogeneity: its seed changes nothing
+        if base.grid.lateral == "column":
+            return ()
+        return tuple((base_seed + k) % 2**31 for k in range(1, DEFAULT_CHECK_SEEDS + 1))
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or len(value) > MAX_CHECK_SEEDS:
@@ -201,7 +210,7 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
         seed=_checked_int(b, "seed", 0, 2**31 - 1, file, 0),
         batch_size=_checked_int(b, "batch_size", 1, 256, file, min(starts, 4)),
         source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
-        check_seeds=_check_seeds(b.get("check_seeds"), int(base.seed), file),
+        check_seeds=_check_seeds(b.get("check_seeds"), base, file),
     )
 
 

@@ -275,6 +275,10 @@ def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said
     data["optimise"].update({"check_seeds": [1], "interval_days": [7]})
     cfg = load_optimise_config(data)
     assert cfg.check_seeds == (1,)
+    data["optimise"].pop("check_seeds")
+    assert load_optimise_config(data).check_seeds == (1, 2)  # the default on a transect: the next two seeds
+    assert load_optimise_config({**data, "optimise": {**data["optimise"], "check_seeds": []}}).check_seeds == ()
+    assert load_optimise_config(QUICK).check_seeds == ()  # a column: its seed changes nothing
     entry = {"interval_days": 7.0, "settings": {"vacuum_kpa": 8.57, "passes": 4, "load_n": 3.67, "speed_mm_s": 28.1},
              "limits": {"heals": {"value": 0.0}}}
     _, run = _recheck(cfg, entry)
