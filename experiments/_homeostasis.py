@@ -118,8 +118,9 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
 
     def on_stage(k: int, drift: float) -> None:
         stages.append(drift)
-        if k > 4:  # the fixed four stages are the simulated year announced; say when it takes longer
-            say(f"the {what} is still settling after {(k - 1) * STAGE_DAYS / 365.25:.2g} simulated years "
+        # the four fixed stages are the simulated year announced; say when another one follows
+        if 4 <= k < MAX_SPIN_UP_STAGES and not drift <= MAX_DRIFT:
+            say(f"the {what} is still settling after {k * STAGE_DAYS / 365.25:.2g} simulated years "
                 f"(drift {drift:.2g} > {MAX_DRIFT:g}); one more stage of {STAGE_DAYS:g} days")
 
     with step(f"spinning up the {what} (a simulated year{kept})", f"spun up the {what}") as done:
