@@ -61,6 +61,7 @@ def cache_key(skin: dict, grid: ModelGrid, seed: int, dt_h: float) -> str:
         "skin": {k: float(v) for k, v in sorted(skin.items())},
         "grid": [lat.kind, lat.n, lat.width_um, grid.nz, grid.n_stages, grid.bin_width_h, grid.n_bins],
         "seed": int(seed), "dt_h": float(dt_h), "version": package_version(), "code": _code_hash(),
+        "stopping": [MAX_DRIFT, MAX_SPIN_UP_STAGES, STAGE_DAYS],  # the rule that decided when the spin-up stopped
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -130,6 +131,7 @@ def homeostatic_state(skin: dict, params: SkinParams, grid: ModelGrid, seed: int
         done.done += f" (drift {drift:.2g}" + (f", {years:.2g} simulated years)" if len(stages) > 4 else ")")
     if not drift <= MAX_DRIFT:
         how = ("the fibroblasts stay activated (the untreated skin keeps remodelling)" if drift == float("inf")
+               else "its readouts became non-finite" if drift != drift
                else f"its readouts still change by {drift:.3g} relative to their value over 30 days")
         raise SimulationError(
             f"spin-up did not converge: the untreated skin of {name or 'the profile'} on {_on_grid(grid)} has not "

@@ -533,8 +533,9 @@ def optimise(
                   f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated, {verdict}.")
     for seed, r in best["run"].get("seeds", {}).items():
         broken = [name for name, lim in r["limits"].items() if not lim["satisfied"]]
-        console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, "
-                      + ("meets every limit" if not broken else f"BREAKS {', '.join(broken)}"))
+        verdict = ("meets every limit" if r["safe"] else "FAILS TO RUN" if "error" in r
+                   else f"BREAKS {', '.join(broken)}" if broken else "a non-finite objective")
+        console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {verdict}")
     for note in result.notes:
         console.print(f"note: {note}")
     typer.echo(f"wrote {out / 'best.yaml'} and {out / 'summary.json'}")

@@ -128,7 +128,7 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     barrier that drives the next step (recomputed only after an event). Zero-length
     padding steps change nothing. ``skip_padding`` (static; for a vmapped batch, not
     differentiable): the batch skips the steps on which every member is padding
-    (``dt = 0``) instead of computing them (:func:`sim.make_batch_skip`); a batch of
+    (``dt = 0`` and no event) instead of computing them (:func:`sim.make_batch_skip`); a batch of
     equally long scenarios padded to a sweep's longest then costs its own length. The
     readouts of the skipped steps are those of the state they keep, as computed they
     would be to round-off.
@@ -152,7 +152,7 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
         state, _ = _gated_shift(shift, (state, params_))
         return state, column_tewl(state, params_), record
 
-    def idle(ops):  # a padding step: no event, no shift, dt = 0 -- the state as it is
+    def idle(ops):  # a padding step: no event, no shift (dt = 0) -- the state as it is
         (state, tewl, _), _, _, _ = ops
         return state, tewl, no_record()
 
@@ -161,7 +161,9 @@ def simulate(state0: SkinState, params: SkinParams, schedule: Schedule, grid: Mo
     def step(carry, x):
         if skip is None:
             return advance((carry, x, params, schedule))
-        return skip(x[0] > 0, (carry, x, params, schedule))
+        # a step is needed when it has a length or an event: the earlier of two events on one
+        # time node, and an event at the very end, are zero-length steps (sim.make_time_grid)
+        return skip((x[0] > 0) | (x[1] >= 0), (carry, x, params, schedule))
 
     def post_process(carry, x):
         state, tewl, record = carry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import equinox as eqx
@@ -78,7 +79,8 @@ def _finish(state: SkinState, params: SkinParams, drift):
 def spin_up_traced(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: float = 90.0):
     """:func:`spin_up` as a traceable function: ``(state, params, drift)`` with ``drift`` a 0-d array.
 
-    The same stages and the same drift (see :func:`spin_up`), with no conversion to
+    The four fixed stages and the same drift (see :func:`spin_up`; not its extension
+    past four stages for slow profiles: a traced loop has a fixed length), with no conversion to
     Python numbers, so that it can be jit-compiled, vmapped over a batch of parameters
     (one spin-up per parameter sample, as a sensitivity analysis needs) and
     differentiated (``jax.jacrev`` through the four stages). ``dt_h`` and ``stage_days``
@@ -127,8 +129,8 @@ def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: 
     need it: a fibroblast or growth-factor time constant of 2,000 h (e-folding 83 d)
     leaves the start-up transient decaying by 30 % per month after the four stages and
     settles after ~18 stages (4.4 simulated years); the default profiles stop after four,
-    so their numbers are those of a fixed four-stage spin-up. ``on_stage(k, drift)`` is
-    called after each stage ``k = 1, 2, ...``.
+    so their numbers are those of a fixed four-stage spin-up; a NaN drift stops it.
+    ``on_stage(k, drift)`` is called after each stage ``k = 1, 2, ...``.
     """
     if tolerance is not None and max_stages < len(_TRACKING):
         raise ValueError(f"max_stages = {max_stages} is fewer than the {len(_TRACKING)} stages of a spin-up")
@@ -142,7 +144,8 @@ def spin_up(params: SkinParams, grid: ModelGrid, dt_h: float = 1.0, stage_days: 
         done = _finish(*carry, drift)
         if on_stage is not None:
             on_stage(k, float(done[2]))
-        if k >= len(_TRACKING) and (tolerance is None or float(done[2]) <= tolerance or k >= max_stages):
+        if k >= len(_TRACKING) and (tolerance is None or float(done[2]) <= tolerance or k >= max_stages
+                                    or math.isnan(float(done[2]))):  # NaN does not settle: no more stages
             break
     state, params, drift = done
     return state, params, float(drift)

@@ -5,7 +5,7 @@ parameters only), a point ``x`` (``(D,)``, the parameters' table units) gives th
 value of every measured point (``(n,)``, the outputs' units):
 
 1. skin parameters (``kind = "skin"``) set their fields of the profile and the skin is
-   spun up to its own homeostasis (:func:`models.spin_up_traced`, the stages of every
+   spun up to its own homeostasis (:func:`models.spin_up_traced`, the four stages of every
    run's cached spin-up); mechanics parameters set their field of the device parameters
    (no spin-up): the chain of :class:`experiments.sensitivity.ModelProblem`, whose
    ``spin``, ``_schedule`` and ``point`` this class inherits;

@@ -37,6 +37,7 @@ import numpy as np
 
 from experiments._activity import reporting, say, step
 from experiments._jaxconfig import configure_jax
+from experiments.errors import SimulationError
 from experiments._outputs import OUTPUTS
 from experiments._provenance import git_commit, package_version, utc_now
 from experiments.optimise._config import OptimiseConfig, load_optimise_config
@@ -250,8 +251,9 @@ def _setting(cfg: OptimiseConfig, x: np.ndarray) -> dict:
     return {f.name: (int(v) if f.name == "passes" else float(v)) for f, v in zip(cfg.factors, x)}
 
 
-def _judged(cfg: OptimiseConfig, entry: dict, config: dict) -> dict:
-    """Run ``config`` through :func:`experiments.run`; its objective and limits under the rule."""
+def _judged(cfg: OptimiseConfig, entry: dict | None, config: dict) -> dict:
+    """Run ``config`` through :func:`experiments.run`; its objective and limits under the rule
+    (``entry``: the search's entry of the protocol, at the seed it was searched on; else None)."""
     from experiments._run import run
 
     ds = run(config)
@@ -266,8 +268,9 @@ def _judged(cfg: OptimiseConfig, entry: dict, config: dict) -> dict:
             not_rec = int(float(table["sessions_not_recovered"]))
             limits[lim.name] = {"value": f"{n - not_rec} of {n} sessions recovered", "limit": "all",
                                 "satisfied": bool(values["heals"] > 0.5),
-                                "barrier_recovery_hours_max": float(table["barrier_recovery_hours_max"]),
-                                "healing_excess_max": entry["limits"]["heals"]["value"]}
+                                "barrier_recovery_hours_max": float(table["barrier_recovery_hours_max"])}
+            if entry is not None:  # the search's smooth healing excess, at the searched seed only
+                limits[lim.name]["healing_excess_max"] = entry["limits"]["heals"]["value"]
         else:
             v = values[lim.outcome]
             limits[lim.name] = {"value": v, "limit": lim.limit, "margin": lim.limit - v, "satisfied": lim.satisfied(v)}
@@ -285,9 +288,19 @@ def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
     if cfg.check_seeds:
         with step(f"re-simulating it on the seeds {', '.join(map(str, cfg.check_seeds))} of the heterogeneity",
                   "re-simulated it on the other seeds"):
-            run_check["seeds"] = {str(seed): _judged(cfg, entry, {**config, "seed": seed}) for seed in cfg.check_seeds}
+            run_check["seeds"] = {str(seed): _judged_or_failed(cfg, {**config, "seed": seed}) for seed in cfg.check_seeds}
         run_check["safe_on_every_seed"] = run_check["safe"] and all(r["safe"] for r in run_check["seeds"].values())
     return config, run_check
+
+
+def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
+    """:func:`_judged` on another seed; a run that fails there (its spin-up does not settle,
+    its outputs become non-finite) is recorded as unsafe with its message, not raised: the
+    search's result is kept."""
+    try:
+        return _judged(cfg, None, config)
+    except SimulationError as exc:
+        return {"objective": float("nan"), "safe": False, "limits": {}, "error": str(exc)}
 
 
 def seed_notes(run_check: dict) -> list[str]:
@@ -296,9 +309,13 @@ def seed_notes(run_check: dict) -> list[str]:
     unsafe = [seed for seed, r in seeds.items() if not r["safe"]]
     if not unsafe:
         return []
-    broken = sorted({name for seed in unsafe for name, lim in seeds[seed]["limits"].items() if not lim["satisfied"]})
-    return [f"on seed(s) {', '.join(unsafe)} of the heterogeneity the best protocol breaks {', '.join(broken)}: "
-            "it is not safe beyond the seed it was found on; see best.run.seeds"]
+    what = []
+    for seed in unsafe:
+        r = seeds[seed]
+        broken = [name for name, lim in r["limits"].items() if not lim["satisfied"]]
+        what.append(f"on seed {seed} it " + ("fails to run" if "error" in r else
+                                             f"breaks {', '.join(broken)}" if broken else "has a non-finite objective"))
+    return [f"{'; '.join(what)}: the best protocol is not safe beyond the seed it was found on; see best.run.seeds"]
 
 
 def optimise(config: Any, output: str | Path | None = None, *, progress: Any = None) -> OptimiseResult:

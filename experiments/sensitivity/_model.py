@@ -5,7 +5,8 @@ For a base run config and the factors (:mod:`experiments.sensitivity._space`), a
 
 1. skin factors (``kind = "skin"``) set their fields of the profile's parameters
    (``value x to_internal``) and the skin is spun up to its own homeostasis
-   (:func:`models.spin_up_traced`, the stages of the cached spin-up of every run);
+   (:func:`models.spin_up_traced`, the four stages of the cached spin-up of every run;
+   a profile slow enough to need more gets a drift above 1e-3, which is reported);
 2. mechanics factors set their field of the device parameters, settings their value in
    every session row of the schedule (passes as a float count, as the model takes it);
 3. the course is run (:func:`models.simulate`) and its outcomes read from the record

@@ -287,4 +287,9 @@ def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said
     assert not on_1["safe"] and not run["safe_on_every_seed"]
     assert on_1["limits"]["no_injury"]["value"] > 0.1 and not on_1["limits"]["no_injury"]["satisfied"], on_1["limits"]
     notes = seed_notes(run)
-    assert len(notes) == 1 and notes[0].startswith("on seed(s) 1 of the heterogeneity the best protocol breaks no_injury")
+    assert notes == ["on seed 1 it breaks no_injury: the best protocol is not safe beyond the seed it was found on; "
+                     "see best.run.seeds"]
+    assert "healing_excess_max" in run["limits"]["heals"] and "healing_excess_max" not in on_1["limits"]["heals"]
+    failed = {"seeds": {"3": {"objective": float("nan"), "safe": False, "limits": {}, "error": "spin-up did not converge"}}}
+    assert seed_notes(failed)[0].startswith("on seed 3 it fails to run: ")
+    assert seed_notes({"seeds": {"1": {**on_1, "safe": True}}}) == [] and seed_notes({}) == []

@@ -244,6 +244,30 @@ def test_batched_scenarios_equal_single_runs(column_sweep):
     assert np.all(np.isnan(got["tewl"].values[n:]))
 
 
+def test_zero_length_event_steps_are_not_skipped_as_padding():
+    """The earlier of two events on one time node (a strip on a session's day) and an event
+    at the very end of the run are zero-length steps of the time grid; a batch whose
+    members all have them there must still apply them (only steps without length *and*
+    without an event are padding). Batched = single runs (the strip of day 7, skipped as
+    padding, left the SC 0.5 x thicker from that day on)."""
+    from experiments import run
+
+    base = json.loads(json.dumps(BASE))
+    base["events"] = [{"day": 7, "kind": "strip", "remove_fraction": 0.5},
+                      {"day": 19, "kind": "strip", "remove_fraction": 0.5}]  # the course ends on day 14 + 5
+    plan = load_sweep({"base": base, "axes": {"protocol.settings.vacuum_kpa": [10, 40]}})
+    results = run_scenarios(plan.scenarios, batch_size=2)
+    for scenario, got in zip(plan.scenarios, results):
+        single = run(scenario)
+        assert float(single["time"].values[-1]) == 19.0
+        day = list(single["time"].values).index(8.0)
+        assert single["sc_layers"].values[day] < 0.75 * single["sc_layers"].values[day - 2]  # the strip of day 7
+        for name in ("tewl", "sc_layers", "ve_thickness_um", "calcium_top"):
+            np.testing.assert_allclose(got[name].values, single[name].values, rtol=1e-12, atol=1e-12, err_msg=name)
+        for name in ("removed_layers", "barrier_recovery_hours", "irritation_burden_days"):
+            np.testing.assert_allclose(got[name].values, single[name].values, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
 def test_short_batch_is_padded_without_changing_results(column_sweep):
     """A batch filled up with a copy of its last scenario gives the same numbers."""
     from experiments.sweep import scenario_lengths
