@@ -502,6 +502,7 @@ def optimise(
     from rich.table import Table
 
     from experiments.optimise import load_optimise_config, optimise as run_optimise
+    from experiments.optimise._run import seed_verdict
     from experiments.report._decision import format_setting
 
     configure_jax()
@@ -532,10 +533,7 @@ def optimise(
     console.print(f"Best: {format_setting({'interval_days': best['interval_days'], **best['settings']})}; "
                   f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated, {verdict}.")
     for seed, r in best["run"].get("seeds", {}).items():
-        broken = [name for name, lim in r["limits"].items() if not lim["satisfied"]]
-        verdict = ("meets every limit" if r["safe"] else "FAILS TO RUN" if "error" in r
-                   else f"BREAKS {', '.join(broken)}" if broken else "a non-finite objective")
-        console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {verdict}")
+        console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
     for note in result.notes:
         console.print(f"note: {note}")
     typer.echo(f"wrote {out / 'best.yaml'} and {out / 'summary.json'}")

@@ -34,6 +34,12 @@ def trajectory(step, post_process, carry0, per_step_inputs, *, unroll: int = 1):
     return jax.lax.scan(body, carry0, per_step_inputs, unroll=unroll)
 
 
+def _batched_operands(axis_size, operands, batched):
+    """``operands`` with every unbatched leaf broadcast to the batch (a custom batching rule's inputs)."""
+    full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
+    return jax.tree_util.tree_map(full, operands, batched)
+
+
 def make_sparse_cond(true_fn, false_fn):
     """A ``lax.cond`` for rare branches that stays cheap under ``vmap``.
 
@@ -54,10 +60,7 @@ def make_sparse_cond(true_fn, false_fn):
 
     @batched.def_vmap
     def _rule(axis_size, in_batched, pred, operands):
-        pred_b, ops_b = in_batched
-        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
-        preds = full(pred, pred_b)
-        ops = jax.tree_util.tree_map(full, operands, ops_b)
+        preds, ops = _batched_operands(axis_size, (pred, operands), tuple(in_batched))
         out = jax.lax.cond(jnp.any(preds), lambda o: jax.vmap(plain)(preds, o), jax.vmap(false_fn), ops)
         return out, jax.tree_util.tree_map(lambda _: True, out)
 
@@ -97,8 +100,7 @@ def make_batch_skip(step_fn, idle_fn):
     @skip.def_vmap
     def _rule(axis_size, in_batched, needed, operands):
         needed_b, ops_b = in_batched
-        full = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))  # noqa: E731
-        ops = jax.tree_util.tree_map(full, operands, ops_b)
+        ops = _batched_operands(axis_size, operands, ops_b)
         any_needed = jnp.any(needed) if needed_b else needed
         out = jax.lax.cond(any_needed, jax.vmap(step_fn), jax.vmap(idle_fn), ops)
         return out, jax.tree_util.tree_map(lambda _: True, out)

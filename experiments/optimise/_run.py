@@ -45,7 +45,8 @@ from experiments.optimise._search import constrained_search, feasible
 from experiments.report._decision import OBJECTIVES, decide, format_setting
 from experiments.sensitivity._model import ModelProblem
 
-__all__ = ["OptimiseResult", "first_feasible", "optimise", "pass_counts", "protocol_config", "seed_notes", "write_outputs"]
+__all__ = ["OptimiseResult", "first_feasible", "optimise", "pass_counts", "protocol_config", "seed_notes", "seed_verdict",
+           "write_outputs"]
 
 DECIMALS = 2
 """Continuous settings of the answer are rounded to this many decimals (a dial's resolution)."""
@@ -303,19 +304,23 @@ def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
         return {"objective": float("nan"), "safe": False, "limits": {}, "error": str(exc)}
 
 
+def seed_verdict(judged: dict) -> str:
+    """What a judged re-simulation (:func:`_judged`, :func:`_judged_or_failed`) says: "meets
+    every limit", "fails to run", "breaks LIMIT, ..." or "has a non-finite objective"."""
+    if judged["safe"]:
+        return "meets every limit"
+    if "error" in judged:
+        return "fails to run"
+    broken = [name for name, lim in judged["limits"].items() if not lim["satisfied"]]
+    return f"breaks {', '.join(broken)}" if broken else "has a non-finite objective"
+
+
 def seed_notes(run_check: dict) -> list[str]:
     """A note when the re-check on other seeds (``run_check["seeds"]``) finds the protocol unsafe on any."""
-    seeds = run_check.get("seeds", {})
-    unsafe = [seed for seed, r in seeds.items() if not r["safe"]]
+    unsafe = [f"on seed {seed} it {seed_verdict(r)}" for seed, r in run_check.get("seeds", {}).items() if not r["safe"]]
     if not unsafe:
         return []
-    what = []
-    for seed in unsafe:
-        r = seeds[seed]
-        broken = [name for name, lim in r["limits"].items() if not lim["satisfied"]]
-        what.append(f"on seed {seed} it " + ("fails to run" if "error" in r else
-                                             f"breaks {', '.join(broken)}" if broken else "has a non-finite objective"))
-    return [f"{'; '.join(what)}: the best protocol is not safe beyond the seed it was found on; see best.run.seeds"]
+    return [f"{'; '.join(unsafe)}: the best protocol is not safe beyond the seed it was found on; see best.run.seeds"]
 
 
 def optimise(config: Any, output: str | Path | None = None, *, progress: Any = None) -> OptimiseResult:
