@@ -8,11 +8,18 @@ main job's best safe dial cell (2 d, moderate) through ``experiments.run`` on se
 and on the 32-, 64- and 256-column transects, printing the Ra change when the next
 session is due, the deepest injury of living epidermis and the worst barrier recovery.
 
-Run: ``python benchmarks/optimum_robustness.py`` (~3 min on 2 CPU cores).
+``--summary DIR/summary.json`` re-runs the best protocol of an ``epiturn optimise`` result
+instead (e.g. the search on three seeds at once, ``replicates: 3``); ``--seeds`` names the
+seeds (default 0 1 2), ``--transects`` the transects as ``COLUMNSxWIDTH_MM``.
+
+Run: ``python benchmarks/optimum_robustness.py [--summary FILE] [--seeds 0 1 2 3 4]``
+(~3 min on 2 CPU cores).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import warnings
 from pathlib import Path
 
@@ -34,13 +41,23 @@ def course(base: dict, interval: float, settings: dict, seed: int, n: int, width
     return float(ds.ra_change_pct_end_course), float(ds.max_injury_um), float(ds.barrier_recovery_hours_max)
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--summary", default=None, help="an epiturn optimise summary.json: re-run its best protocol")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--transects", nargs="+", default=[f"{n}x{w:g}" for n, w in TRANSECTS])
+    args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)  # the SC age-grid note of some transects
     base = load_yaml(REPO / "configs" / "sweeps" / "frequency_intensity.yaml")["base"]
-    for label, interval, settings in (("optimum, 7 d", 7, OPTIMUM), ("grid's best, moderate 2 d", 2, GRID_BEST)):
-        for n, width in TRANSECTS:
-            rows = np.array([course(base, interval, settings, seed, n, width) for seed in (0, 1, 2)])
-            print(f"{label:26s} {n:3d} columns / {width:g} mm: Ra change per seed "
+    cases = [("optimum, 7 d", 7, OPTIMUM), ("grid's best, moderate 2 d", 2, GRID_BEST)]
+    if args.summary:
+        best = json.loads(Path(args.summary).read_text())["best"]
+        cases = [(f"optimum, {best['interval_days']:g} d", best["interval_days"], {**best["settings"], "mode": "moving"})]
+    transects = [(int(t.split("x")[0]), float(t.split("x")[1])) for t in args.transects]
+    for label, interval, settings in cases:
+        for n, width in transects:
+            rows = np.array([course(base, interval, settings, seed, n, width) for seed in args.seeds])
+            print(f"{label:26s} {n:3d} columns / {width:g} mm: Ra change per seed {', '.join(map(str, args.seeds))}: "
                   f"{', '.join(f'{x:.1f}' for x in rows[:, 0])} % (mean {rows[:, 0].mean():.1f}); injury per seed "
                   f"{', '.join(f'{x:.3g}' for x in rows[:, 1])} um (limit 0.1); worst recovery {rows[:, 2].max():.0f} h",
                   flush=True)

@@ -530,8 +530,11 @@ def optimise(
         fail(result.infeasible_message(), EXIT_FAILED)
     best = result.best
     verdict = "meets every limit" if best["run"]["safe"] else "DOES NOT meet every limit"
+    mean = f" (mean over the seeds {', '.join(map(str, cfg.replicates))} searched on)" if len(cfg.replicates) > 1 else ""
     console.print(f"Best: {format_setting({'interval_days': best['interval_days'], **best['settings']})}; "
-                  f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated, {verdict}.")
+                  f"{cfg.rule.objective} {best['run']['objective']:.3g} re-simulated{mean}, {verdict}.")
+    for seed, r in best["run"].get("replicates", {}).items():
+        console.print(f"  searched seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
     for seed, r in best["run"].get("seeds", {}).items():
         console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
     for note in result.notes:

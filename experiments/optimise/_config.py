@@ -14,9 +14,13 @@ An optimisation file (``configs/optimise/*.yaml``)::
       iterations: 40                          # gradient steps per start
       learning_rate: 0.25                     # Adam step in the sigmoid-transformed space
       seed: 0                                 # of the random starts
-      check_seeds: [1, 2]                     # the best protocol re-simulated on these heterogeneity
-                                              # seeds too, its limits judged on each (default: the
-                                              # next two seeds on a transect or patch, none on a column)
+      replicates: 3                           # the search runs on these seeds of the heterogeneity at
+                                              # once, as a sweep's replicates (base.seed + 0..2, or a
+                                              # list): their mean objective, every one within the limits
+                                              # (default 1: the base's seed)
+      check_seeds: [3, 4]                     # the best protocol re-simulated on these seeds too, its
+                                              # limits judged on each (default: the next two seeds after
+                                              # the replicates on a transect or patch, none on a column)
       max_petechiae_risk: 0.1                 # the limits of the decision rule
       max_injury_um: 0.1                      # (experiments.report.DecisionRule)
       require_healing: true
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -48,8 +53,9 @@ from experiments.sensitivity._space import SAMPLED_SETTINGS, Factor, _setting_pr
 __all__ = ["DEFAULT_INTERVALS", "OPTIMISE_KEYS", "OptimiseConfig", "load_optimise_config"]
 
 OPTIMISE_KEYS = ("objective", "goal", "settings", "interval_days", "starts", "iterations", "learning_rate", "seed",
-                 "check_seeds", "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
+                 "replicates", "check_seeds", "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
 MAX_CHECK_SEEDS = 16
+MAX_REPLICATES = 16
 _TOP_KEYS = ("name", "description", "base", "optimise")
 _RULE_KEYS = ("objective", "goal", "max_petechiae_risk", "max_injury_um", "require_healing")
 DEFAULT_INTERVALS = (2.0, 4.0, 7.0, 14.0, 21.0)
@@ -65,7 +71,9 @@ class OptimiseConfig:
 
     ``base``: the base run (resolved); ``base_source``: the base as written (a mapping, the
     run config the best protocol is written from); ``rule``: the objective and limits;
-    ``factors``: the free settings with their ranges; ``intervals``: the interval grid (d).
+    ``factors``: the free settings with their ranges; ``intervals``: the interval grid (d);
+    ``replicates``: the seeds of the lateral heterogeneity the search runs on at once
+    (default: the base's own); ``check_seeds``: further seeds the answer is re-simulated on.
     """
 
     name: str
@@ -82,6 +90,7 @@ class OptimiseConfig:
     batch_size: int
     source: str = field(default="{}")
     check_seeds: tuple[int, ...] = ()
+    replicates: tuple[int, ...] = (0,)
 
     @property
     def hash(self) -> str:
@@ -89,9 +98,11 @@ class OptimiseConfig:
         payload = {"base": self.base.to_dict(), "source": json.loads(self.source)}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
-    def at_interval(self, interval_days: float) -> ResolvedRunConfig:
-        """The base run with ``protocol.interval_days`` set (the duration follows, as in a sweep)."""
-        return load_run_config(self.base_source, [f"protocol.interval_days={interval_days:g}"])
+    def at_interval(self, interval_days: float, seed: int | None = None) -> ResolvedRunConfig:
+        """The base run with ``protocol.interval_days`` set (the duration follows, as in a sweep),
+        and ``seed`` when given."""
+        overrides = [f"protocol.interval_days={interval_days:g}"] + ([] if seed is None else [f"seed={int(seed)}"])
+        return load_run_config(self.base_source, overrides)
 
 
 def _raw_base(spec: Any, folder: Path | None) -> dict:
@@ -132,20 +143,55 @@ DEFAULT_CHECK_SEEDS = 2
 heterogeneity (the thinnest-SC columns of a draw decide the injury limit: docs/optimise.md)."""
 
 
-def _check_seeds(value: Any, base: ResolvedRunConfig, file) -> tuple[int, ...]:
+def _replicates(value: Any, base: ResolvedRunConfig, file) -> tuple[int, ...]:
+    """The search's seeds, as a sweep's ``replicates``: a count ``N`` (base.seed + 0..N-1) or a list;
+    default: the base's seed alone."""
     base_seed = int(base.seed)
-    allowed = (f"a list of at most {MAX_CHECK_SEEDS} distinct integer seeds in [0, 2^31 - 1], other than the base's "
-               f"seed ({base_seed}), or [] for none")
+    top = min(MAX_REPLICATES, 2**31 - base_seed)
+    if value is None:
+        return (base_seed,)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= top:
+            raise ConfigError("optimise.replicates", value, "is out of range",
+                              f"an integer in [1, {top}] (seeds base.seed + 0, 1, ...), or a list of seeds", file)
+        seeds = tuple(base_seed + k for k in range(value))
+    else:
+        seeds = _seed_list(value, file)
+    if base.grid.lateral == "column" and len(seeds) > 1:
+        raise ConfigError("optimise.replicates", value, "repeats one run: a column has no lateral heterogeneity",
+                          "1 (or one seed) on base.grid.lateral: column", file)
+    return seeds
+
+
+def _seed_list(value: Any, file) -> tuple[int, ...]:
+    allowed = f"a non-empty list of at most {MAX_REPLICATES} distinct integer seeds in [0, 2^31 - 1], or a count"
+    if (not isinstance(value, list) or not value or len(value) > MAX_REPLICATES
+            or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31 - 1 for v in value)):
+        raise ConfigError("optimise.replicates", value, "is not a list of seeds", allowed, file)
+    if len(set(value)) != len(value):
+        raise ConfigError("optimise.replicates", value, "repeats a seed", allowed, file)
+    return tuple(int(v) for v in value)
+
+
+def _check_seeds(value: Any, base: ResolvedRunConfig, replicates: tuple[int, ...], file) -> tuple[int, ...]:
+    shown = ", ".join(map(str, replicates))
+    allowed = (f"a list of at most {MAX_CHECK_SEEDS} distinct integer seeds in [0, 2^31 - 1], other than the seeds "
+               f"searched on ({shown}), or [] for none")
     if value is None:  # a column has no lateral heterogeneity: its seed changes nothing
         if base.grid.lateral == "column":
             return ()
-        return tuple((base_seed + k) % 2**31 for k in range(1, DEFAULT_CHECK_SEEDS + 1))
+        out, s = [], max(replicates)
+        while len(out) < DEFAULT_CHECK_SEEDS:
+            s = (s + 1) % 2**31
+            if s not in replicates:
+                out.append(s)
+        return tuple(out)
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or len(value) > MAX_CHECK_SEEDS:
         raise ConfigError("optimise.check_seeds", value, "is not a list of seeds", allowed, file)
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31 - 1 or v == base_seed:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31 - 1 or v in replicates:
             raise ConfigError("optimise.check_seeds", v, "is not a seed to check", allowed, file)
     if len(set(value)) != len(value):
         raise ConfigError("optimise.check_seeds", value, "repeats a seed", allowed, file)
@@ -201,6 +247,7 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
     b = dict(block)
     intervals = _intervals(b.get("interval_days", list(DEFAULT_INTERVALS)), file)
     starts = _checked_int(b, "starts", 1, 256, file, 4)
+    replicates = _replicates(b.get("replicates"), base, file)
     return OptimiseConfig(
         name=str(data.get("name", file.stem if file is not None else "optimise")),
         description=str(data.get("description", "")),
@@ -208,10 +255,18 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
         starts=starts, iterations=_checked_int(b, "iterations", 0, 10000, file, 40),
         learning_rate=_checked_float(b, "learning_rate", 0.0, 10.0, file, 0.25),
         seed=_checked_int(b, "seed", 0, 2**31 - 1, file, 0),
-        batch_size=_checked_int(b, "batch_size", 1, 256, file, min(starts, 4)),
+        batch_size=_checked_int(b, "batch_size", 1, 256, file, _even_batches(starts * len(replicates))),
         source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
-        check_seeds=_check_seeds(b.get("check_seeds"), base, file),
+        check_seeds=_check_seeds(b.get("check_seeds"), base, replicates, file),
+        replicates=replicates,
     )
+
+
+def _even_batches(runs: int, most: int = 4) -> int:
+    """The default points per compiled batch: at most ``most`` (the reverse pass of each point
+    keeps its run's record in memory), in batches as even as they come (6 runs: 2 x 3, not 4 + 2
+    padded to 4)."""
+    return math.ceil(runs / math.ceil(runs / most))
 
 
 def _checked_int(block, key, low, high, file, default=None) -> int:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from experiments._activity import reporting, say, step
 from experiments._jaxconfig import configure_jax
@@ -93,7 +94,7 @@ class OptimiseResult:
             "best": self.best, "intervals": self.intervals, "closest": self.closest, "counts": self.counts,
             "time_s": self.time_s, "notes": self.notes,
             "method": {"starts": cfg.starts, "iterations": cfg.iterations, "learning_rate": cfg.learning_rate,
-                       "seed": cfg.seed, "check_seeds": list(cfg.check_seeds), "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
+                       "seed": cfg.seed, "replicates": list(cfg.replicates), "check_seeds": list(cfg.check_seeds), "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
                        "interval": "grid (session times are integer time steps: no relaxation)"},
             "provenance": {"config_hash": cfg.hash, "epiturn_version": package_version(), "git_commit": git_commit(),
                            "created_utc": utc_now(), "config_json": cfg.source},
@@ -196,68 +197,118 @@ def _limits_of(cfg: OptimiseConfig, y: np.ndarray) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Replicated:
+    """The course at one interval on the seeds ``cfg.replicates`` at once, as the search sees it.
+
+    A point ``x`` (``(D,)``) is run from the homeostasis of each of the ``K`` seeds (one
+    compiled program: :meth:`ModelProblem.values_and_gradients_from`); its outcomes are
+    reduced as a sweep's decision reduces its replicates (:func:`experiments.report.decide`):
+    the objective is the mean over the seeds, and each seed's ``C`` safety reductions are
+    constraints of their own (``K C`` in all, seed-major), so the search must keep every seed
+    within every limit. ``worst`` reduces a row to the decision's ``1 + C``: the mean
+    objective and each limit's largest value over the seeds (every limit is an upper bound).
+    """
+
+    problem: ModelProblem
+    starts: tuple
+    n_seeds: int
+    n_limits: int
+    batch_size: int
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """rows ``(n, D)`` -> outcomes ``(n, 1 + K C)`` and their Jacobian ``(n, 1 + K C, D)``."""
+        n, d = rows.shape
+        k, c = self.n_seeds, self.n_limits
+        runs = np.column_stack([np.tile(np.arange(k), n), np.repeat(rows, k, axis=0)])  # (n K, 1 + D), point-major
+        pad = np.concatenate([runs, np.repeat(runs[-1:], max(self.batch_size - n * k, 0), axis=0)])  # the compiled shape
+        y, jac = self.problem.values_and_gradients_from(self.starts, pad, self.batch_size)
+        y, jac = y[:n * k].reshape(n, k, 1 + c), jac[:n * k].reshape(n, k, 1 + c, d)
+        return (np.concatenate([y[:, :, 0].mean(axis=1)[:, None], y[:, :, 1:].reshape(n, k * c)], axis=1),
+                np.concatenate([jac[:, :, 0, :].mean(axis=1)[:, None, :], jac[:, :, 1:, :].reshape(n, k * c, d)], axis=1))
+
+    def tiled(self, per_limit: np.ndarray) -> np.ndarray:
+        """A per-limit array ``(C,)`` repeated for every seed ``(K C,)``, as the rows' constraints."""
+        return np.tile(np.asarray(per_limit), self.n_seeds)
+
+    def worst(self, row: np.ndarray) -> np.ndarray:
+        """``(1 + K C,)`` -> ``(1 + C,)``: the mean objective and each limit's worst seed."""
+        return np.concatenate([row[:1], row[1:].reshape(self.n_seeds, self.n_limits).max(axis=0)])
+
+
 def _interval(cfg: OptimiseConfig, interval: float, counts: dict) -> tuple[dict, dict | None]:
     """Search one interval; returns its entry and its closest infeasible candidate (or None)."""
     limits = cfg.rule.constraints()
     outcomes = [cfg.rule.objective] + [lim.outcome for lim in limits]
     low = np.asarray([f.low for f in cfg.factors])
     high = np.asarray([f.high for f in cfg.factors])
-    lim_v = np.asarray([lim.limit for lim in limits])
-    strict = np.asarray([lim.strict for lim in limits])
     # keyed on the settings' names only (a problem does not depend on their ranges): files
     # that differ in ranges, starts or limits share the compiled program of an interval
     keys = tuple(dataclasses.replace(f, low=0.0, high=0.0, nominal=0.0, range_kind="", source="") for f in cfg.factors)
     problem = ModelProblem.shared(cfg.at_interval(interval), keys, outcomes)
+    with step(f"interval {interval:g} d: the homeostasis of {_seeds_text(cfg.replicates)}", "ready"):
+        starts = problem.homeostasis_at([cfg.at_interval(interval, seed) for seed in cfg.replicates])
+    evaluate = Replicated(problem, starts, len(cfg.replicates), len(limits), cfg.batch_size)
+    lim_v = evaluate.tiled([lim.limit for lim in limits])
+    scales = evaluate.tiled([lim.scale for lim in limits])
+    strict = evaluate.tiled([lim.strict for lim in limits])
     names = [f.name for f in cfg.factors]
-
-    def evaluate(rows):  # fewer rows than a batch are padded: every call has the compiled shape
-        n = rows.shape[0]
-        pad = np.concatenate([rows, np.repeat(rows[-1:], max(cfg.batch_size - n, 0), axis=0)])
-        y, jac = problem.values_and_gradients(pad, cfg.batch_size)
-        return y[:n], jac[:n]
+    k = len(cfg.replicates)
 
     with step(f"interval {interval:g} d: {cfg.starts} starts x {cfg.iterations} steps", f"searched interval {interval:g} d"):
-        res = constrained_search(evaluate, _starts(cfg, low, high), low, high, lim_v, np.asarray([lim.scale for lim in limits]),
-                                 strict, sense=cfg.rule.sense, iterations=cfg.iterations, learning_rate=cfg.learning_rate)
-    counts["gradient_evaluations"] += res.evaluations
+        res = constrained_search(evaluate, _starts(cfg, low, high), low, high, lim_v, scales, strict,
+                                 sense=cfg.rule.sense, iterations=cfg.iterations, learning_rate=cfg.learning_rate)
+    counts["gradient_evaluations"] += res.evaluations * k
     # each start's answer: its first feasible candidate in the order tried, evaluated in
     # rounds (round r: the r-th candidate of every start still without one)
     order = _dialable(cfg, res.x, low, high)
     sign = 1.0 if cfg.rule.sense == "min" else -1.0
     found, seen = first_feasible(order, evaluate, lim_v, strict)
-    counts["checks"] += sum(len(v) for v in seen)
+    n_checks = sum(len(v) for v in seen) * k
+    counts["checks"] += n_checks
     per_start = [{"relaxed": dict(zip(names, map(float, res.x[j]))), "relaxed_objective": float(res.y[j, 0]),
                   "objective_history": [float(v) for v in res.history[:, j]],
                   "relaxed_feasible": bool(res.feasible[j]), "tried": [_setting(cfg, x) for x, _ in seen[j]],
                   "taken": None if found[j] is None else _setting(cfg, found[j][0]),
                   "objective": None if found[j] is None else float(found[j][1][0])} for j in range(len(order))]
     firsts = [f for f in found if f is not None]
-    n_checks = sum(len(v) for v in seen)
     entry = {"interval_days": interval, "feasible": bool(firsts), "starts": per_start,
-             "gradient_evaluations": res.evaluations, "checks": n_checks}
+             "gradient_evaluations": res.evaluations * k, "checks": n_checks}
     if not firsts:
-        scales = np.asarray([lim.scale for lim in limits])
         x, row = min((pair for v in seen for pair in v), key=lambda pair: float(np.max((pair[1][1:] - lim_v) / scales)))
         closest = {"interval_days": interval, "setting": {"interval_days": interval, **_setting(cfg, x)},
-                   "objective": float(row[0]), "limits": _limits_of(cfg, row)}
+                   "objective": float(row[0]), "limits": _limits_of(cfg, evaluate.worst(row))}
         entry.update({"objective": None, "settings": None})
         return entry, closest
     x, row = min(firsts, key=lambda pair: sign * pair[1][0])
-    entry.update({"objective": float(row[0]), "settings": _setting(cfg, x), "limits": _limits_of(cfg, row)})
-    say(f"interval {interval:g} d: {cfg.rule.objective} {row[0]:.4g} at {format_setting(entry['settings'])}")
+    entry.update({"objective": float(row[0]), "settings": _setting(cfg, x), "limits": _limits_of(cfg, evaluate.worst(row))})
+    say(f"interval {interval:g} d: {cfg.rule.objective} {row[0]:.4g}{' (mean over the seeds)' if k > 1 else ''} at "
+        f"{format_setting(entry['settings'])}")
     return entry, None
+
+
+def _seeds_text(seeds) -> str:
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
 
 
 def _setting(cfg: OptimiseConfig, x: np.ndarray) -> dict:
     return {f.name: (int(v) if f.name == "passes" else float(v)) for f, v in zip(cfg.factors, x)}
 
 
-def _judged(cfg: OptimiseConfig, entry: dict | None, config: dict) -> dict:
-    """Run ``config`` through :func:`experiments.run`; its objective and limits under the rule
-    (``entry``: the search's entry of the protocol, at the seed it was searched on; else None)."""
+def _judged(cfg: OptimiseConfig, entry: dict | None, configs: list[dict]) -> dict:
+    """Run each of ``configs`` (one protocol on one or more seeds: ``seed`` set in each) through
+    :func:`experiments.run` and judge them together by :func:`decide` under the rule, as a
+    sweep judges a setting's replicates: the mean objective, safe when safe on every seed
+    (``entry``: the search's entry of the protocol, when these are the seeds searched on;
+    else None). With more than one seed, ``replicates`` holds each seed's own judgement."""
     from experiments._run import run
 
-    ds = run(config)
+    datasets = [run(c) for c in configs]
+    if len(datasets) == 1:
+        ds = datasets[0]
+    else:
+        ds = xr.concat(datasets, dim="replicate", combine_attrs="drop_conflicts")
+        ds = ds.assign_coords(replicate=[int(c["seed"]) for c in configs])
     decision = decide(ds, cfg.rule)
     table = decision.table
     values = {"heals": float(table["heals"]), "injury_max_um": float(table["injury_max_um"]),
@@ -267,25 +318,36 @@ def _judged(cfg: OptimiseConfig, entry: dict | None, config: dict) -> dict:
         if lim.name == "heals":
             n = int(ds.sizes.get("session", 0))
             not_rec = int(float(table["sessions_not_recovered"]))
-            limits[lim.name] = {"value": f"{n - not_rec} of {n} sessions recovered", "limit": "all",
+            worst = " (the worst seed)" if len(datasets) > 1 else ""
+            limits[lim.name] = {"value": f"{n - not_rec} of {n} sessions recovered{worst}", "limit": "all",
                                 "satisfied": bool(values["heals"] > 0.5),
                                 "barrier_recovery_hours_max": float(table["barrier_recovery_hours_max"])}
-            if entry is not None:  # the search's smooth healing excess, at the searched seed only
+            if entry is not None:  # the search's smooth healing excess, on the seeds searched on only
                 limits[lim.name]["healing_excess_max"] = entry["limits"]["heals"]["value"]
         else:
             v = values[lim.outcome]
             limits[lim.name] = {"value": v, "limit": lim.limit, "margin": lim.limit - v, "satisfied": lim.satisfied(v)}
-    return {"objective": float(ds[cfg.rule.objective]), "safe": decision.best is not None, "limits": limits,
-            "config_hash": ds.attrs.get("config_hash")}
+    out = {"objective": float(table["objective_mean"]), "safe": decision.best is not None, "limits": limits,
+           "config_hash": ds.attrs.get("config_hash")}
+    if len(datasets) > 1:
+        out.update({"objective_sd": float(table["objective_sd"]),
+                    "replicates": {str(c["seed"]): _judged(cfg, None, [c]) for c in configs}})
+        out.pop("config_hash")
+    return out
 
 
 def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
-    """Run the protocol through :func:`experiments.run` and judge it by :func:`decide` under the rule;
-    then on each of ``cfg.check_seeds`` (``run["seeds"]``: one judgement per seed, and
-    ``run["safe_on_every_seed"]``)."""
+    """Run the protocol through :func:`experiments.run` on the seeds searched on and judge it
+    by :func:`decide` under the rule; then on each of ``cfg.check_seeds`` (``run["seeds"]``:
+    one judgement per seed, and ``run["safe_on_every_seed"]``)."""
     config = protocol_config(cfg, entry["interval_days"], entry["settings"])
-    with step("re-simulating the best protocol through experiments.run", "re-simulated the best protocol"):
-        run_check = _judged(cfg, entry, config)
+    with step(f"re-simulating the best protocol through experiments.run on {_seeds_text(cfg.replicates)}",
+              "re-simulated the best protocol"):
+        if cfg.replicates == (cfg.base.seed,):
+            replicas = [config]  # the protocol as best.yaml writes it
+        else:
+            replicas = [{**config, "seed": seed} for seed in cfg.replicates]
+        run_check = _judged(cfg, entry, replicas)
     if cfg.check_seeds:
         with step(f"re-simulating it on the seeds {', '.join(map(str, cfg.check_seeds))} of the heterogeneity",
                   "re-simulated it on the other seeds"):
@@ -299,7 +361,7 @@ def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
     its outputs become non-finite) is recorded as unsafe with its message, not raised: the
     search's result is kept."""
     try:
-        return _judged(cfg, None, config)
+        return _judged(cfg, None, [config])
     except SimulationError as exc:
         return {"objective": float("nan"), "safe": False, "limits": {}, "error": str(exc)}
 
@@ -320,7 +382,7 @@ def seed_notes(run_check: dict) -> list[str]:
     unsafe = [f"on seed {seed} it {seed_verdict(r)}" for seed, r in run_check.get("seeds", {}).items() if not r["safe"]]
     if not unsafe:
         return []
-    return [f"{'; '.join(unsafe)}: the best protocol is not safe beyond the seed it was found on; see best.run.seeds"]
+    return [f"{'; '.join(unsafe)}: the best protocol is not safe beyond the seeds it was searched on; see best.run.seeds"]
 
 
 def optimise(config: Any, output: str | Path | None = None, *, progress: Any = None) -> OptimiseResult:
@@ -352,7 +414,7 @@ def optimise(config: Any, output: str | Path | None = None, *, progress: Any = N
         if ok:
             best = dict(min(ok, key=lambda e: sign * e["objective"]))
             best_config, best["run"] = _recheck(cfg, best)
-            counts["exact_runs"] += 1 + len(cfg.check_seeds)
+            counts["exact_runs"] += len(cfg.replicates) + len(cfg.check_seeds)
         counts["model_runs"] = counts["gradient_evaluations"] + counts["checks"] + counts["exact_runs"]
         near = min(closest, key=lambda c: max(v["excess"] for v in c["limits"].values())) if closest and not ok else None
         result = OptimiseResult(cfg, best, entries, counts, time.perf_counter() - start, best_config, near)

@@ -72,6 +72,9 @@ class ModelProblem:
         self._run_batch = jax.jit(jax.vmap(self.outcomes_of))
         self._grad_batch = jax.jit(jax.vmap(jax.jacrev(self.point)))
         self._value_grad_batch = jax.jit(jax.vmap(jax.jacrev(lambda x: (self.point(x),) * 2, has_aux=True)))
+        # the same from a given start: one compiled program for the homeostasis of every seed
+        self._value_grad_from = jax.jit(jax.vmap(jax.jacrev(lambda s, p, x: (self.outcomes_of(s, p, x),) * 2,
+                                                            argnums=2, has_aux=True)))
 
     @classmethod
     def shared(cls, resolved: ResolvedRunConfig, factors: Sequence[Factor], outcomes: Sequence[str],
@@ -146,6 +149,47 @@ class ModelProblem:
             counts = {"spin_ups": 0, "drift_max": 0.0}
         counts["runs"] = int(x.shape[0])
         return np.asarray(y, float), counts
+
+    def homeostasis_at(self, resolved: Sequence[ResolvedRunConfig]) -> tuple:
+        """The start ``(state0, params)`` of each of these runs, stacked on a leading axis ``(K, ...)``.
+
+        ``resolved``: the base at other seeds of the lateral heterogeneity (the grid, time grid
+        and schedule must be the base's: only the state and the parameters may differ). Each
+        is spun up (or read from the homeostasis cache) as for :func:`experiments.run`.
+        """
+        starts = []
+        for r in resolved:
+            prep = prepare(r, plan=plan_run(r))
+            if prep.tgrid.n_steps != self.n_steps or prep.grid != self.grid:
+                raise ValueError("homeostasis_at: a run with another grid or time grid than the base's")
+            starts.append((prep.state0, prep.params))
+        return jax.tree.map(lambda *a: jnp.stack([jnp.asarray(v) for v in a]), *starts)
+
+    def values_and_gradients_from(self, starts: tuple, rows: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Outcomes ``(n, n_outcomes)`` and gradients ``(n, n_outcomes, D)`` of ``rows`` (``(n, 1 + D)``:
+        the index ``k`` of the start in ``starts`` (:meth:`homeostasis_at`), then the point ``x``).
+
+        The state and parameters are arguments of the compiled program (not constants of it,
+        as in :meth:`values_and_gradients`), so one program serves the starts of every seed.
+        Without skin factors only (a skin factor changes the homeostasis itself).
+        """
+        jac, y = self._from_starts(self._value_grad_from, starts, rows, batch_size, "gradients")
+        return np.asarray(y, float), np.asarray(jac, float)
+
+    def values_from(self, starts: tuple, rows: np.ndarray, batch_size: int) -> np.ndarray:
+        """Outcomes ``(n, n_outcomes)`` of ``rows`` as :meth:`values_and_gradients_from`, forward only."""
+        return np.asarray(self._from_starts(self._run_batch, starts, rows, batch_size, "runs"), float)
+
+    def _from_starts(self, compiled, starts: tuple, rows: np.ndarray, batch_size: int, what: str):
+        if self.skin_index.size:
+            raise ValueError("the points vary skin factors: their homeostasis is their own (use evaluate)")
+
+        def run(chunk):
+            idx = chunk[:, 0].astype(int)
+            state0, params = jax.tree.map(lambda a: jnp.asarray(a)[idx], starts)
+            return compiled(state0, params, jnp.asarray(chunk[:, 1:]))
+
+        return in_batches(run, np.asarray(rows, float), batch_size, what)
 
     def gradients(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         """``d outcome / d factor`` at the points ``x``: ``(n_points, n_outcomes, D)`` (reverse mode)."""

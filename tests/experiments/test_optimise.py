@@ -29,7 +29,7 @@ import experiments
 from experiments import ConfigError
 from experiments.cli import app
 from experiments.errors import InputError
-from experiments.optimise import OPTIMISE_KEYS, constrained_search, load_optimise_config
+from experiments.optimise import OPTIMISE_KEYS, constrained_search, load_optimise_config, optimise
 from experiments.optimise._run import first_feasible, pass_counts
 from experiments.report import decide
 from experiments.sensitivity import ModelProblem
@@ -195,6 +195,12 @@ def test_search_finds_the_optimum_of_an_analytic_problem():
     ({"check_seeds": [-1]}, "optimise.check_seeds"),
     ({"check_seeds": "all"}, "optimise.check_seeds"),
     ({"check_seeds": list(range(1, 40))}, "optimise.check_seeds"),
+    ({"replicates": 0}, "optimise.replicates"),
+    ({"replicates": [1, 1]}, "optimise.replicates"),
+    ({"replicates": []}, "optimise.replicates"),
+    ({"replicates": "all"}, "optimise.replicates"),
+    ({"replicates": [0, True]}, "optimise.replicates"),
+    ({"replicates": 2}, "optimise.replicates"),  # the quick example is a column: one seed is every seed
 ])
 def test_bad_blocks_give_one_line_errors(change, field):
     data = yaml.safe_load(QUICK.read_text())
@@ -272,7 +278,7 @@ def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said
 
     data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
     data["base"]["grid"].update({"n": 64, "width_mm": 2})
-    data["optimise"].update({"check_seeds": [1], "interval_days": [7]})
+    data["optimise"].update({"replicates": 1, "check_seeds": [1], "interval_days": [7]})
     cfg = load_optimise_config(data)
     assert cfg.check_seeds == (1,)
     data["optimise"].pop("check_seeds")
@@ -287,9 +293,71 @@ def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said
     assert not on_1["safe"] and not run["safe_on_every_seed"]
     assert on_1["limits"]["no_injury"]["value"] > 0.1 and not on_1["limits"]["no_injury"]["satisfied"], on_1["limits"]
     notes = seed_notes(run)
-    assert notes == ["on seed 1 it breaks no_injury: the best protocol is not safe beyond the seed it was found on; "
+    assert notes == ["on seed 1 it breaks no_injury: the best protocol is not safe beyond the seeds it was searched on; "
                      "see best.run.seeds"]
     assert "healing_excess_max" in run["limits"]["heals"] and "healing_excess_max" not in on_1["limits"]["heals"]
     failed = {"seeds": {"3": {"objective": float("nan"), "safe": False, "limits": {}, "error": "spin-up did not converge"}}}
     assert seed_notes(failed)[0].startswith("on seed 3 it fails to run: ")
     assert seed_notes({"seeds": {"1": {**on_1, "safe": True}}}) == [] and seed_notes({}) == []
+
+
+SMALL_TRANSECT = {"grid": {"n": 8, "width_mm": 1}, "protocol": {"sessions": 2, "follow_up_days": 3}}
+
+
+def _small_transect_file(**block):
+    """The frequency-intensity example on an 8-column transect, 2 sessions at 3 d."""
+    data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
+    for key, change in SMALL_TRANSECT.items():
+        data["base"][key].update(change)
+    data["optimise"].update({"interval_days": [3], "starts": 1, "iterations": 2, **block})
+    return data
+
+
+def test_replicates_are_seeds_as_a_sweeps_and_the_checked_seeds_follow_them():
+    data = _small_transect_file(replicates=3)
+    data["optimise"].pop("check_seeds")
+    cfg = load_optimise_config(data)
+    assert cfg.replicates == (0, 1, 2) and cfg.check_seeds == (3, 4) and cfg.batch_size == 3
+    cfg = load_optimise_config(_small_transect_file(replicates=[4, 0], check_seeds=[1]))
+    assert cfg.replicates == (4, 0) and cfg.check_seeds == (1,)
+    with pytest.raises(InputError, match=r"^optimise.check_seeds: 4 is not a seed to check"):
+        load_optimise_config(_small_transect_file(replicates=[4, 0], check_seeds=[4]))
+    assert load_optimise_config(QUICK).replicates == (0,)
+
+
+def test_a_search_on_several_seeds_reduces_them_as_the_decision_does_from_one_program():
+    """The search's view of a point on K = 2 seeds (one compiled program, the homeostasis of
+    each seed an argument) equals each seed's own problem (the homeostasis a constant of
+    its program): the objective is their mean, each seed's limits are its own constraints;
+    and the whole search's answer, re-simulated on both seeds through experiments.run and
+    judged by decide, has the search's mean objective and is safe on each seed."""
+    from experiments.optimise._run import Replicated, _recheck
+
+    cfg = load_optimise_config(_small_transect_file(replicates=2, check_seeds=[]))
+    outcomes = [cfg.rule.objective] + [lim.outcome for lim in cfg.rule.constraints()]
+    x = np.asarray([[24.0, 2.6, 3.0, 22.0], [12.0, 4.3, 1.5, 31.0]])  # vacuum, passes, load, speed
+    base = _problem(cfg, 3.0)  # the one the search below uses
+    replicated = Replicated(base, base.homeostasis_at([cfg.at_interval(3.0, s) for s in (0, 1)]), 2, 3, cfg.batch_size)
+    y, jac = replicated(x)
+    assert y.shape == (2, 1 + 2 * 3) and jac.shape == (2, 1 + 2 * 3, 4)
+    assert base._value_grad_from._cache_size() == 1  # both seeds, one program
+    own = [base.values_and_gradients(x, 2), ModelProblem(cfg.at_interval(3.0, 1), base.factors, outcomes).values_and_gradients(x, 2)]
+    assert not np.allclose(own[0][0][:, 0], own[1][0][:, 0], rtol=1e-3)  # the seeds differ
+    np.testing.assert_allclose(y[:, 0], (own[0][0][:, 0] + own[1][0][:, 0]) / 2, rtol=1e-9)
+    np.testing.assert_allclose(jac[:, 0], (own[0][1][:, 0] + own[1][1][:, 0]) / 2, rtol=1e-8, atol=1e-12)
+    for k in (0, 1):
+        np.testing.assert_allclose(y[:, 1 + 3 * k: 4 + 3 * k], own[k][0][:, 1:], rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(jac[:, 1 + 3 * k: 4 + 3 * k], own[k][1][:, 1:], rtol=1e-8, atol=1e-12)
+    worst = replicated.worst(y[0])
+    np.testing.assert_allclose(worst[1:], np.maximum(own[0][0][0, 1:], own[1][0][0, 1:]))
+
+    result = optimise(cfg)
+    best = result.best
+    assert best is not None and result.counts["gradient_evaluations"] == 2 * cfg.starts * cfg.iterations
+    run = best["run"]
+    assert set(run["replicates"]) == {"0", "1"} and run["safe"] and all(r["safe"] for r in run["replicates"].values())
+    np.testing.assert_allclose(run["objective"], best["objective"], rtol=1e-6)
+    np.testing.assert_allclose(run["objective"], np.mean([r["objective"] for r in run["replicates"].values()]))
+    assert run["limits"]["no_injury"]["value"] == max(r["limits"]["no_injury"]["value"] for r in run["replicates"].values())
+    again = _recheck(cfg, best)[1]
+    assert again["objective"] == run["objective"]  # the same seeds, the same numbers
