@@ -7,6 +7,7 @@
 * identifiability: a parameter the data cannot inform (the capillary fragility acts only
   under a device hand-piece; the run is a tape strip) gets an infinite standard error
   and is reported as not determined, in the block and on the terminal;
+* BFGS reaches Levenberg-Marquardt's optimum, chi2 and standard errors;
 * the written profile loads and runs (Python and `epiturn run`) and carries the
   calibration block with its provenance; the residuals CSV and the figure are written;
 * bad data and calibration files give one-line errors (exit code 2 on the command line).
@@ -109,6 +110,26 @@ def test_synthetic_data_recovered_within_two_standard_errors(small, seed):
     # the capillary fragility does not enter a tape-strip run: not determined, left at its base value
     assert not lap.determined[2] and lap.se[2] == np.inf and "zero Hessian eigenvalue" in lap.reasons[2][0]
     assert best.theta[2] == pytest.approx(cfg.factors[2].nominal)
+
+
+def test_bfgs_reaches_the_levenberg_marquardt_optimum(small):
+    """``method: bfgs`` (optimistix.BFGS on chi2/2, its own compiled solve; the Jacobian of the
+    standard errors by jax.jacrev at its optimum) on the synthetic data of seed 0: the optimum,
+    chi2 and Laplace standard errors of Levenberg-Marquardt, and the uninformed parameter
+    again not determined."""
+    cfg, lo, hi = small["cfg"], small["lo"], small["hi"]
+    y = small["clean"] + SD * np.random.default_rng(0).standard_normal(TIMES.size)
+    w, nominal = np.full(TIMES.size, 1 / SD), [f.nominal for f in cfg.factors]
+    lm = fit(small["problem"].point, y, w, nominal, lo, hi, starts=cfg.starts, seed=cfg.seed, solve=small["solve"])
+    bfgs_solve = _compiled_solve(small["problem"].point, lo, hi, "bfgs", cfg.tolerance, cfg.max_steps)
+    bfgs = fit(small["problem"].point, y, w, nominal, lo, hi, method="bfgs", starts=cfg.starts, seed=cfg.seed,
+               solve=bfgs_solve)
+    assert all(s.result == "successful" for s in bfgs.starts), bfgs.starts
+    se_lm, se_bfgs = (laplace(f.J, f.chi2, hi - lo, True, PARAMETERS, f.at_bound).se for f in (lm, bfgs))
+    for k in (0, 1):  # within a thousandth of a standard error, and the same standard errors
+        assert abs(bfgs.theta[k] - lm.theta[k]) < 1e-3 * se_lm[k], (PARAMETERS[k], bfgs.theta[k], lm.theta[k])
+    np.testing.assert_allclose(se_bfgs[:2], se_lm[:2], rtol=1e-4)
+    assert bfgs.chi2 == pytest.approx(lm.chi2, rel=1e-6) and se_bfgs[2] == np.inf
 
 
 def test_profile_written_loads_and_runs(small, tmp_path):
