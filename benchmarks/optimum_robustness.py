@@ -1,12 +1,12 @@
 """How robust is an optimised protocol? The same settings on other seeds and transects.
 
-``epiturn optimise configs/optimise/frequency_intensity.yaml`` searches on one seed of the
-lateral heterogeneity and a 32-column, 2 mm transect (the reverse pass of the main job's
-256-column transect does not fit a CPU machine's memory). This re-runs its best setting
-(7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s: docs/optimise.md) and, for comparison, the
-main job's best safe dial cell (2 d, moderate) through ``experiments.run`` on seeds 0-2
-and on the 32-, 64- and 256-column transects, printing the Ra change when the next
-session is due, the deepest injury of living epidermis and the worst barrier recovery.
+``epiturn optimise`` searches on a 32-column, 2 mm transect (the reverse pass of the main
+job's 256-column transect does not fit a CPU machine's memory) and on the seeds of its
+``replicates``. By default this re-runs the answer of a search on one seed (7 d; 8.57 kPa,
+4 passes, 3.67 N, 28.1 mm/s: docs/optimise.md, "How robust the answer is") and, for
+comparison, the main job's best safe dial cell (2 d, moderate) through ``experiments.run``
+on seeds 0-2 and on the 32-, 64- and 256-column transects, printing the Ra change when the
+next session is due, the deepest injury of living epidermis and the worst barrier recovery.
 
 ``--summary DIR/summary.json`` re-runs the best protocol of an ``epiturn optimise`` result
 instead (e.g. the search on three seeds at once, ``replicates: 3``); ``--seeds`` names the

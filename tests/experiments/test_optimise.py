@@ -271,7 +271,7 @@ def test_hostile_blocks_are_accepted_or_refused_in_one_line(seed):
 
 
 def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said():
-    """The frequency-intensity example's answer (7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s;
+    """The one-seed answer of the frequency-intensity example (7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s;
     docs/optimise.md) on a 64-column, 2 mm transect: safe on the seed it was found on
     (0), it injures 1.29 um of living epidermis on seed 1 (limit 0.1 um)."""
     from experiments.optimise._run import _recheck, seed_notes
