@@ -148,23 +148,23 @@ def _replicates(value: Any, base: ResolvedRunConfig, file) -> tuple[int, ...]:
     default: the base's seed alone."""
     base_seed = int(base.seed)
     top = min(MAX_REPLICATES, 2**31 - base_seed)
+    allowed = (f"a count in [1, {top}] (seeds base.seed + 0, 1, ...), or a non-empty list of at most {MAX_REPLICATES} "
+               "distinct integer seeds in [0, 2^31 - 1]")
     if value is None:
         return (base_seed,)
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1 <= value <= top:
-            raise ConfigError("optimise.replicates", value, "is out of range",
-                              f"an integer in [1, {top}] (seeds base.seed + 0, 1, ...), or a list of seeds", file)
+            raise ConfigError("optimise.replicates", value, "is out of range", allowed, file)
         seeds = tuple(base_seed + k for k in range(value))
     else:
-        seeds = _seed_list(value, file)
+        seeds = _seed_list(value, allowed, file)
     if base.grid.lateral == "column" and len(seeds) > 1:
         raise ConfigError("optimise.replicates", value, "repeats one run: a column has no lateral heterogeneity",
                           "1 (or one seed) on base.grid.lateral: column", file)
     return seeds
 
 
-def _seed_list(value: Any, file) -> tuple[int, ...]:
-    allowed = f"a non-empty list of at most {MAX_REPLICATES} distinct integer seeds in [0, 2^31 - 1], or a count"
+def _seed_list(value: Any, allowed: str, file) -> tuple[int, ...]:
     if (not isinstance(value, list) or not value or len(value) > MAX_REPLICATES
             or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31 - 1 for v in value)):
         raise ConfigError("optimise.replicates", value, "is not a list of seeds", allowed, file)

@@ -170,8 +170,8 @@ def first_feasible(order: list[np.ndarray], evaluate, limits: np.ndarray, strict
     """Per point, its first candidate within the limits: ``(found, seen)``.
 
     ``order[j]``: point ``j``'s candidates ``(m_j, D)`` in the order they are tried;
-    ``evaluate``: rows -> (outcomes ``(m, 1 + C)``, anything). Round ``r`` evaluates the
-    ``r``-th candidate of every point still without one, in one batch. ``found[j]``:
+    ``evaluate``: rows -> (outcomes ``(m, 1 + C')``, anything), ``C'`` the constraints (``K C``
+    on ``K`` seeds). Round ``r`` evaluates the ``r``-th candidate of every point still without one, in one batch. ``found[j]``:
     ``(x, y)`` of the first feasible candidate, or None; ``seen[j]``: every ``(x, y)`` tried.
     """
     found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(order)
@@ -295,20 +295,16 @@ def _setting(cfg: OptimiseConfig, x: np.ndarray) -> dict:
     return {f.name: (int(v) if f.name == "passes" else float(v)) for f, v in zip(cfg.factors, x)}
 
 
-def _judged(cfg: OptimiseConfig, entry: dict | None, configs: list[dict]) -> dict:
-    """Run each of ``configs`` (one protocol on one or more seeds: ``seed`` set in each) through
-    :func:`experiments.run` and judge them together by :func:`decide` under the rule, as a
-    sweep judges a setting's replicates: the mean objective, safe when safe on every seed
-    (``entry``: the search's entry of the protocol, when these are the seeds searched on;
-    else None). With more than one seed, ``replicates`` holds each seed's own judgement."""
-    from experiments._run import run
-
-    datasets = [run(c) for c in configs]
+def _judged(cfg: OptimiseConfig, entry: dict | None, datasets: list[xr.Dataset], seeds: list[int]) -> dict:
+    """Judge the runs ``datasets`` of one protocol (on the ``seeds``) together by :func:`decide`
+    under the rule, as a sweep judges a setting's replicates: the mean objective, safe when
+    safe on every seed (``entry``: the search's entry of the protocol, when these are the
+    seeds searched on; else None). With more than one seed, ``replicates`` holds each seed's
+    own judgement (of the same runs)."""
     if len(datasets) == 1:
         ds = datasets[0]
     else:
-        ds = xr.concat(datasets, dim="replicate", combine_attrs="drop_conflicts")
-        ds = ds.assign_coords(replicate=[int(c["seed"]) for c in configs])
+        ds = xr.concat(datasets, dim="replicate", combine_attrs="drop_conflicts").assign_coords(replicate=list(seeds))
     decision = decide(ds, cfg.rule)
     table = decision.table
     values = {"heals": float(table["heals"]), "injury_max_um": float(table["injury_max_um"]),
@@ -327,27 +323,48 @@ def _judged(cfg: OptimiseConfig, entry: dict | None, configs: list[dict]) -> dic
         else:
             v = values[lim.outcome]
             limits[lim.name] = {"value": v, "limit": lim.limit, "margin": lim.limit - v, "satisfied": lim.satisfied(v)}
-    out = {"objective": float(table["objective_mean"]), "safe": decision.best is not None, "limits": limits,
-           "config_hash": ds.attrs.get("config_hash")}
-    if len(datasets) > 1:
+    out = {"objective": float(table["objective_mean"]), "safe": decision.best is not None, "limits": limits}
+    if len(datasets) == 1:
+        out["config_hash"] = ds.attrs.get("config_hash")
+    else:
         out.update({"objective_sd": float(table["objective_sd"]),
-                    "replicates": {str(c["seed"]): _judged(cfg, None, [c]) for c in configs}})
-        out.pop("config_hash")
+                    "replicates": {str(seed): _judged(cfg, None, [d], [seed]) for d, seed in zip(datasets, seeds)}})
     return out
+
+
+def _failed(exc: Exception) -> dict:
+    return {"objective": float("nan"), "safe": False, "limits": {}, "error": str(exc)}
+
+
+def best_config_seed(cfg: OptimiseConfig) -> int:
+    """The seed ``best.yaml`` is written at: the base's when it is a replicate, else the first replicate."""
+    return int(cfg.base.seed) if cfg.base.seed in cfg.replicates else int(cfg.replicates[0])
 
 
 def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
     """Run the protocol through :func:`experiments.run` on the seeds searched on and judge it
     by :func:`decide` under the rule; then on each of ``cfg.check_seeds`` (``run["seeds"]``:
-    one judgement per seed, and ``run["safe_on_every_seed"]``)."""
+    one judgement per seed, and ``run["safe_on_every_seed"]``). A run that fails (its spin-up
+    does not settle, its outputs become non-finite) is recorded as unsafe with its message,
+    not raised: the search's result is kept. Returns ``best.yaml``'s config (at
+    :func:`best_config_seed`) and the judgement."""
+    from experiments._run import run
+
     config = protocol_config(cfg, entry["interval_days"], entry["settings"])
+    if cfg.base.seed not in cfg.replicates:
+        config["seed"] = best_config_seed(cfg)
     with step(f"re-simulating the best protocol through experiments.run on {_seeds_text(cfg.replicates)}",
               "re-simulated the best protocol"):
-        if cfg.replicates == (cfg.base.seed,):
-            replicas = [config]  # the protocol as best.yaml writes it
+        datasets, failed = [], {}
+        for seed in cfg.replicates:
+            try:
+                datasets.append(run(config if seed == config.get("seed", cfg.base.seed) else {**config, "seed": seed}))
+            except SimulationError as exc:
+                failed[str(seed)] = _failed(exc)
+        if failed:  # unsafe: a searched seed's exact run did not finish
+            run_check = {**_failed(next(iter(failed.values()))["error"]), "replicates": failed}
         else:
-            replicas = [{**config, "seed": seed} for seed in cfg.replicates]
-        run_check = _judged(cfg, entry, replicas)
+            run_check = _judged(cfg, entry, datasets, list(cfg.replicates))
     if cfg.check_seeds:
         with step(f"re-simulating it on the seeds {', '.join(map(str, cfg.check_seeds))} of the heterogeneity",
                   "re-simulated it on the other seeds"):
@@ -357,13 +374,13 @@ def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
 
 
 def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
-    """:func:`_judged` on another seed; a run that fails there (its spin-up does not settle,
-    its outputs become non-finite) is recorded as unsafe with its message, not raised: the
-    search's result is kept."""
+    """:func:`_judged` of one run of ``config``; a run that fails is recorded as unsafe with its message."""
+    from experiments._run import run
+
     try:
-        return _judged(cfg, None, [config])
+        return _judged(cfg, None, [run(config)], [int(config.get("seed", cfg.base.seed))])
     except SimulationError as exc:
-        return {"objective": float("nan"), "safe": False, "limits": {}, "error": str(exc)}
+        return _failed(exc)
 
 
 def seed_verdict(judged: dict) -> str:
@@ -433,9 +450,16 @@ def write_outputs(result: OptimiseResult, folder: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     if result.best_config is not None:
+        run_check, label = result.best["run"], OBJECTIVES[result.config.rule.objective][1]
         head = (f"# The best protocol of `epiturn optimise` ({result.config.name}): "
-                f"{format_setting({'interval_days': result.best['interval_days'], **result.best['settings']})}\n"
-                f"# {OBJECTIVES[result.config.rule.objective][1]}: {result.best['run']['objective']:.3g} (re-simulated)\n")
+                f"{format_setting({'interval_days': result.best['interval_days'], **result.best['settings']})}\n")
+        if "replicates" in run_check:  # the mean over the seeds searched on, and this file's own seed
+            seed = best_config_seed(result.config)
+            own = run_check["replicates"].get(str(seed), {}).get("objective", float("nan"))
+            head += (f"# {label}: {run_check['objective']:.3g}, the mean over the seeds "
+                     f"{', '.join(map(str, result.config.replicates))} (re-simulated); at this file's seed {seed}: {own:.3g}\n")
+        else:
+            head += f"# {label}: {run_check['objective']:.3g} (re-simulated)\n"
         (folder / "best.yaml").write_text(head + yaml.safe_dump(result.best_config, sort_keys=False, allow_unicode=True))
     (folder / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     _figure(result, folder / "objective_vs_interval.png")

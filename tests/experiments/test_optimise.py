@@ -361,3 +361,44 @@ def test_a_search_on_several_seeds_reduces_them_as_the_decision_does_from_one_pr
     assert run["limits"]["no_injury"]["value"] == max(r["limits"]["no_injury"]["value"] for r in run["replicates"].values())
     again = _recheck(cfg, best)[1]
     assert again["objective"] == run["objective"]  # the same seeds, the same numbers
+    np.testing.assert_allclose(again["replicates"]["1"]["objective"],
+                               float(experiments.run({**result.best_config, "seed": 1}).ra_change_pct_end_course))
+
+
+def test_the_written_best_protocol_is_at_a_searched_seed_and_its_header_says_which(tmp_path):
+    """best.yaml is written at the base's seed when it is a replicate, else at the first
+    replicate; with several replicates its header gives their mean and its own seed's value;
+    a searched seed whose exact run fails is recorded as unsafe, and the result is kept."""
+    from experiments.errors import SimulationError
+    from experiments.optimise import _run as run_module
+    from experiments.optimise._run import OptimiseResult, _recheck, best_config_seed, write_outputs
+
+    cfg = load_optimise_config(_small_transect_file(replicates=[4, 2], check_seeds=[]))
+    assert best_config_seed(cfg) == 4 and best_config_seed(load_optimise_config(_small_transect_file(replicates=2))) == 0
+    entry = {"interval_days": 3.0, "settings": {"vacuum_kpa": 20.0, "passes": 2, "load_n": 2.0, "speed_mm_s": 25.0},
+             "limits": {"heals": {"value": -0.01}}}
+    config, run = _recheck(cfg, entry)
+    assert config["seed"] == 4 and set(run["replicates"]) == {"4", "2"}
+    result = OptimiseResult(cfg, {**entry, "objective": run["objective"], "run": run}, [], {}, 0.0, config)
+    write_outputs(result, tmp_path)
+    head = (tmp_path / "best.yaml").read_text().splitlines()[1]
+    assert f"{run['objective']:.3g}, the mean over the seeds 4, 2" in head
+    assert head.endswith(f"at this file's seed 4: {run['replicates']['4']['objective']:.3g}")
+    written = experiments.run(yaml.safe_load((tmp_path / "best.yaml").read_text()))
+    assert float(written.ra_change_pct_end_course) == pytest.approx(run["replicates"]["4"]["objective"], rel=1e-12)
+
+    real = experiments.run
+
+    def failing(c, *a, **k):  # seed 2's run does not finish
+        if c.get("seed") == 2:
+            raise SimulationError("the spin-up did not settle")
+        return real(c, *a, **k)
+
+    import experiments._run as run_path
+    saved, run_path.run = run_path.run, failing
+    try:
+        _, broken = _recheck(cfg, entry)
+    finally:
+        run_path.run = saved
+    assert not broken["safe"] and broken["replicates"]["2"]["error"] == "the spin-up did not settle"
+    assert run_module.seed_verdict(broken) == "fails to run"
