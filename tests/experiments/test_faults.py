@@ -429,7 +429,7 @@ def test_the_slowest_profiles_of_the_parameter_table_spin_up_by_settling_longer(
 def test_a_profile_without_a_steady_state_is_one_line_after_six_simulated_years(tmp_path):
     """``mitogen_cytokine_gain`` at its table maximum (1e4) on a heterogeneous transect: the
     cytokine-mitogen loop never settles (recurrent fibroblast activation; 3,000 still
-    settles in five stages), so the spin-up stops at its cap and the run ends with one
+    settles in five stages on the default 256-column transect), so the spin-up stops at its cap and the run ends with one
     line and exit code 1, its progress lines before it saying how long it tried."""
     config = write(tmp_path, {"skin": {"base": "young_face", "parameters": {"mitogen_cytokine_gain": 1e4}},
                               "grid": {"lateral": "1d", "n": 16}, "duration_days": 10}, "run.yaml")
