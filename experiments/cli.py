@@ -537,6 +537,8 @@ def optimise(
         console.print(f"  searched seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
     for seed, r in best["run"].get("seeds", {}).items():
         console.print(f"  on seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
+    for seed, r in best["run"].get("check_grid", {}).get("seeds", {}).items():
+        console.print(f"  on the check grid, seed {seed}: {cfg.rule.objective} {r['objective']:.3g}, {seed_verdict(r)}")
     for note in result.notes:
         console.print(f"note: {note}")
     typer.echo(f"wrote {out / 'best.yaml'} and {out / 'summary.json'}")

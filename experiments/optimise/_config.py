@@ -21,6 +21,8 @@ An optimisation file (``configs/optimise/*.yaml``)::
       check_seeds: [3, 4]                     # the best protocol re-simulated on these seeds too, its
                                               # limits judged on each (default: the next two seeds after
                                               # the replicates on a transect or patch, none on a column)
+      check_grid: {n: 256, width_mm: 5}       # the best protocol also re-simulated on this grid (keys of
+                                              # base.grid replaced), on the replicates and checked seeds
       max_petechiae_risk: 0.1                 # the limits of the decision rule
       max_injury_um: 0.1                      # (experiments.report.DecisionRule)
       require_healing: true
@@ -53,7 +55,7 @@ from experiments.sensitivity._space import SAMPLED_SETTINGS, Factor, _setting_pr
 __all__ = ["DEFAULT_INTERVALS", "OPTIMISE_KEYS", "OptimiseConfig", "load_optimise_config"]
 
 OPTIMISE_KEYS = ("objective", "goal", "settings", "interval_days", "starts", "iterations", "learning_rate", "seed",
-                 "replicates", "check_seeds", "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
+                 "replicates", "check_seeds", "check_grid", "batch_size", "max_petechiae_risk", "max_injury_um", "require_healing")
 MAX_CHECK_SEEDS = 16
 MAX_REPLICATES = 16
 _TOP_KEYS = ("name", "description", "base", "optimise")
@@ -73,7 +75,8 @@ class OptimiseConfig:
     run config the best protocol is written from); ``rule``: the objective and limits;
     ``factors``: the free settings with their ranges; ``intervals``: the interval grid (d);
     ``replicates``: the seeds of the lateral heterogeneity the search runs on at once
-    (default: the base's own); ``check_seeds``: further seeds the answer is re-simulated on.
+    (default: the base's own); ``check_seeds``: further seeds the answer is re-simulated on;
+    ``check_grid``: keys of ``base.grid`` replaced for a re-simulation on another grid (empty: none).
     """
 
     name: str
@@ -90,6 +93,7 @@ class OptimiseConfig:
     batch_size: int
     source: str = field(default="{}")
     check_seeds: tuple[int, ...] = ()
+    check_grid: dict = field(default_factory=dict)
     replicates: tuple[int, ...] = (0,)
 
     @property
@@ -198,6 +202,23 @@ def _check_seeds(value: Any, base: ResolvedRunConfig, replicates: tuple[int, ...
     return tuple(int(v) for v in value)
 
 
+def _check_grid(value: Any, base_source: dict, file) -> dict:
+    """Keys of ``base.grid`` replaced for the re-check on another grid, validated as a run's."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError("optimise.check_grid", value, "is not a mapping of grid keys",
+                          "keys of base.grid and their values, e.g. {n: 256, width_mm: 5}", file)
+    grid = {**dict(base_source.get("grid") or {}), **value}
+    try:
+        load_run_config({**base_source, "grid": grid})
+    except ConfigError as exc:
+        if exc.field.startswith("grid"):
+            raise ConfigError("optimise.check_" + exc.field, exc.value, exc.problem, exc.allowed, file) from None
+        raise ConfigError("optimise.check_grid", value, exc.problem, exc.allowed, file) from None
+    return dict(value)
+
+
 def _factors(base: ResolvedRunConfig, given: Any, file) -> tuple[Factor, ...]:
     where = "optimise.settings"
     if given is None:
@@ -248,16 +269,18 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
     intervals = _intervals(b.get("interval_days", list(DEFAULT_INTERVALS)), file)
     starts = _checked_int(b, "starts", 1, 256, file, 4)
     replicates = _replicates(b.get("replicates"), base, file)
+    raw_base = _raw_base(data["base"], folder)
     return OptimiseConfig(
         name=str(data.get("name", file.stem if file is not None else "optimise")),
         description=str(data.get("description", "")),
-        base=base, base_source=_raw_base(data["base"], folder), rule=rule, factors=factors, intervals=intervals,
+        base=base, base_source=raw_base, rule=rule, factors=factors, intervals=intervals,
         starts=starts, iterations=_checked_int(b, "iterations", 0, 10000, file, 40),
         learning_rate=_checked_float(b, "learning_rate", 0.0, 10.0, file, 0.25),
         seed=_checked_int(b, "seed", 0, 2**31 - 1, file, 0),
         batch_size=_checked_int(b, "batch_size", 1, 256, file, _even_batches(starts * len(replicates))),
         source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
         check_seeds=_check_seeds(b.get("check_seeds"), base, replicates, file),
+        check_grid=_check_grid(b.get("check_grid"), raw_base, file),
         replicates=replicates,
     )
 

@@ -94,7 +94,8 @@ class OptimiseResult:
             "best": self.best, "intervals": self.intervals, "closest": self.closest, "counts": self.counts,
             "time_s": self.time_s, "notes": self.notes,
             "method": {"starts": cfg.starts, "iterations": cfg.iterations, "learning_rate": cfg.learning_rate,
-                       "seed": cfg.seed, "replicates": list(cfg.replicates), "check_seeds": list(cfg.check_seeds), "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
+                       "seed": cfg.seed, "replicates": list(cfg.replicates), "check_seeds": list(cfg.check_seeds),
+                       "check_grid": dict(cfg.check_grid), "optimiser": "augmented Lagrangian (PHR), optax.adam, sigmoid box transform",
                        "interval": "grid (session times are integer time steps: no relaxation)"},
             "provenance": {"config_hash": cfg.hash, "epiturn_version": package_version(), "git_commit": git_commit(),
                            "created_utc": utc_now(), "config_json": cfg.source},
@@ -370,7 +371,18 @@ def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
                   "re-simulated it on the other seeds"):
             run_check["seeds"] = {str(seed): _judged_or_failed(cfg, {**config, "seed": seed}) for seed in cfg.check_seeds}
         run_check["safe_on_every_seed"] = run_check["safe"] and all(r["safe"] for r in run_check["seeds"].values())
+    if cfg.check_grid:
+        grid = {**dict(config.get("grid") or {}), **cfg.check_grid}
+        seeds = list(cfg.replicates) + list(cfg.check_seeds)
+        with step(f"re-simulating it on the check grid ({_grid_text(cfg.check_grid)}) on {_seeds_text(seeds)}",
+                  "re-simulated it on the check grid"):
+            on_grid = {str(seed): _judged_or_failed(cfg, {**config, "seed": seed, "grid": grid}) for seed in seeds}
+        run_check["check_grid"] = {"grid": grid, "seeds": on_grid, "safe": all(r["safe"] for r in on_grid.values())}
     return config, run_check
+
+
+def _grid_text(grid: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in grid.items())
 
 
 def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
@@ -395,11 +407,19 @@ def seed_verdict(judged: dict) -> str:
 
 
 def seed_notes(run_check: dict) -> list[str]:
-    """A note when the re-check on other seeds (``run_check["seeds"]``) finds the protocol unsafe on any."""
+    """A note when the re-check on other seeds (``run_check["seeds"]``) finds the protocol unsafe
+    on any, and one when the re-check on the check grid (``run_check["check_grid"]``) does."""
+    notes = []
     unsafe = [f"on seed {seed} it {seed_verdict(r)}" for seed, r in run_check.get("seeds", {}).items() if not r["safe"]]
-    if not unsafe:
-        return []
-    return [f"{'; '.join(unsafe)}: the best protocol is not safe beyond the seeds it was searched on; see best.run.seeds"]
+    if unsafe:
+        notes.append(f"{'; '.join(unsafe)}: the best protocol is not safe beyond the seeds it was searched on; "
+                     "see best.run.seeds")
+    check = run_check.get("check_grid")
+    unsafe = [f"seed {seed} {seed_verdict(r)}" for seed, r in (check or {}).get("seeds", {}).items() if not r["safe"]]
+    if unsafe:
+        notes.append(f"on the check grid ({_grid_text(check['grid'])}) {'; '.join(unsafe)}: the best protocol is not "
+                     "safe on that grid; see best.run.check_grid")
+    return notes
 
 
 def optimise(config: Any, output: str | Path | None = None, *, progress: Any = None) -> OptimiseResult:
@@ -431,7 +451,7 @@ def optimise(config: Any, output: str | Path | None = None, *, progress: Any = N
         if ok:
             best = dict(min(ok, key=lambda e: sign * e["objective"]))
             best_config, best["run"] = _recheck(cfg, best)
-            counts["exact_runs"] += len(cfg.replicates) + len(cfg.check_seeds)
+            counts["exact_runs"] += (len(cfg.replicates) + len(cfg.check_seeds)) * (2 if cfg.check_grid else 1)
         counts["model_runs"] = counts["gradient_evaluations"] + counts["checks"] + counts["exact_runs"]
         near = min(closest, key=lambda c: max(v["excess"] for v in c["limits"].values())) if closest and not ok else None
         result = OptimiseResult(cfg, best, entries, counts, time.perf_counter() - start, best_config, near)

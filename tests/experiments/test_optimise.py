@@ -201,6 +201,9 @@ def test_search_finds_the_optimum_of_an_analytic_problem():
     ({"replicates": "all"}, "optimise.replicates"),
     ({"replicates": [0, True]}, "optimise.replicates"),
     ({"replicates": 2}, "optimise.replicates"),  # the quick example is a column: one seed is every seed
+    ({"check_grid": {"n": 0}}, "optimise.check_grid.n"),
+    ({"check_grid": {"colour": 1}}, "optimise.check_grid.colour"),
+    ({"check_grid": "fine"}, "optimise.check_grid"),
 ])
 def test_bad_blocks_give_one_line_errors(change, field):
     data = yaml.safe_load(QUICK.read_text())
@@ -279,6 +282,7 @@ def test_the_best_protocol_is_rechecked_on_other_seeds_and_an_unsafe_one_is_said
     data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
     data["base"]["grid"].update({"n": 64, "width_mm": 2})
     data["optimise"].update({"replicates": 1, "check_seeds": [1], "interval_days": [7]})
+    data["optimise"].pop("check_grid")
     cfg = load_optimise_config(data)
     assert cfg.check_seeds == (1,)
     data["optimise"].pop("check_seeds")
@@ -309,6 +313,7 @@ def _small_transect_file(**block):
     data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
     for key, change in SMALL_TRANSECT.items():
         data["base"][key].update(change)
+    data["optimise"].pop("check_grid")  # the example's re-check on the main job's transect: not here
     data["optimise"].update({"interval_days": [3], "starts": 1, "iterations": 2, **block})
     return data
 
@@ -402,3 +407,25 @@ def test_the_written_best_protocol_is_at_a_searched_seed_and_its_header_says_whi
         run_path.run = saved
     assert not broken["safe"] and broken["replicates"]["2"]["error"] == "the spin-up did not settle"
     assert run_module.seed_verdict(broken) == "fails to run"
+
+
+def test_the_best_protocol_is_rechecked_on_a_check_grid_and_an_unsafe_one_is_said():
+    """The one-seed answer (7 d; 8.57 kPa, 4 passes, 3.67 N, 28.1 mm/s), found on seed 0 of the
+    example's 32-column transect, is safe there on seeds 0 and 1; on a 64-column transect of
+    the same width (``check_grid: {n: 64}``) seed 1 injures 1.29 um (docs/optimise.md)."""
+    from experiments.optimise._run import _recheck, seed_notes
+
+    data = yaml.safe_load((ROOT / "configs" / "optimise" / "frequency_intensity.yaml").read_text())
+    data["optimise"].update({"replicates": 1, "check_seeds": [1], "interval_days": [7], "check_grid": {"n": 64}})
+    cfg = load_optimise_config(data)
+    assert cfg.check_grid == {"n": 64}
+    entry = {"interval_days": 7.0, "settings": {"vacuum_kpa": 8.57, "passes": 4, "load_n": 3.67, "speed_mm_s": 28.1},
+             "limits": {"heals": {"value": 0.0}}}
+    _, run = _recheck(cfg, entry)
+    assert run["safe"] and run["safe_on_every_seed"]  # on the grid it was searched on
+    check = run["check_grid"]
+    assert check["grid"]["n"] == 64 and check["grid"]["width_mm"] == 2 and set(check["seeds"]) == {"0", "1"}
+    assert check["seeds"]["0"]["safe"] and not check["seeds"]["1"]["safe"] and not check["safe"]
+    assert check["seeds"]["1"]["limits"]["no_injury"]["value"] > 0.1
+    assert seed_notes(run) == ["on the check grid (lateral 1d, n 64, width_mm 2, dt_hours 1) seed 1 breaks no_injury: "
+                               "the best protocol is not safe on that grid; see best.run.check_grid"]
