@@ -202,20 +202,29 @@ def _check_seeds(value: Any, base: ResolvedRunConfig, replicates: tuple[int, ...
     return tuple(int(v) for v in value)
 
 
-def _check_grid(value: Any, base_source: dict, file) -> dict:
-    """Keys of ``base.grid`` replaced for the re-check on another grid, validated as a run's."""
+def _check_grid(value: Any, base_source: dict, intervals: tuple[float, ...], objective: str, file) -> dict:
+    """Keys of ``base.grid`` replaced for the re-check on another grid, validated as the run of
+    a protocol at every interval of the grid (the time steps, the run's size and memory
+    depend on the interval): a problem is found here, not after the search."""
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not value:
         raise ConfigError("optimise.check_grid", value, "is not a mapping of grid keys",
                           "keys of base.grid and their values, e.g. {n: 256, width_mm: 5}", file)
     grid = {**dict(base_source.get("grid") or {}), **value}
-    try:
-        load_run_config({**base_source, "grid": grid})
-    except ConfigError as exc:
-        if exc.field.startswith("grid"):
-            raise ConfigError("optimise.check_" + exc.field, exc.value, exc.problem, exc.allowed, file) from None
-        raise ConfigError("optimise.check_grid", value, exc.problem, exc.allowed, file) from None
+    source = {k: v for k, v in base_source.items() if k != "duration_days"}  # as the protocols are written
+    for interval in intervals:
+        try:
+            resolved = load_run_config({**source, "grid": grid}, [f"protocol.interval_days={interval:g}"])
+        except ConfigError as exc:
+            at = f" at interval_days {interval:g}" if len(intervals) > 1 else ""
+            if exc.field.startswith("grid"):
+                raise ConfigError("optimise.check_" + exc.field, exc.value, exc.problem + at, exc.allowed, file) from None
+            raise ConfigError("optimise.check_grid", value, f"makes the base run fail{at} ({exc.field}: {exc.value!r} "
+                              f"{exc.problem})", exc.allowed, file) from None
+        if resolved.grid.lateral == "column" and objective in ROUGHNESS_OUTCOMES:
+            raise ConfigError("optimise.check_grid", value, f"is a single column, where {objective} is NaN by definition",
+                              "a 1-D transect or 2-D patch (lateral: 1d or 2d)", file)
     return dict(value)
 
 
@@ -280,7 +289,7 @@ def load_optimise_config(source: Any, **replace: Any) -> OptimiseConfig:
         batch_size=_checked_int(b, "batch_size", 1, 256, file, _even_batches(starts * len(replicates))),
         source=json.dumps({k: v for k, v in data.items()}, sort_keys=True, default=str),
         check_seeds=_check_seeds(b.get("check_seeds"), base, replicates, file),
-        check_grid=_check_grid(b.get("check_grid"), raw_base, file),
+        check_grid=_check_grid(b.get("check_grid"), raw_base, intervals, rule.objective, file),
         replicates=replicates,
     )
 

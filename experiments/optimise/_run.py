@@ -38,7 +38,7 @@ import xarray as xr
 
 from experiments._activity import reporting, say, step
 from experiments._jaxconfig import configure_jax
-from experiments.errors import SimulationError
+from experiments.errors import InputError, SimulationError
 from experiments._outputs import OUTPUTS
 from experiments._provenance import git_commit, package_version, utc_now
 from experiments.optimise._config import OptimiseConfig, load_optimise_config
@@ -362,8 +362,11 @@ def _recheck(cfg: OptimiseConfig, entry: dict) -> tuple[dict, dict]:
                 datasets.append(run(config if seed == config.get("seed", cfg.base.seed) else {**config, "seed": seed}))
             except SimulationError as exc:
                 failed[str(seed)] = _failed(exc)
-        if failed:  # unsafe: a searched seed's exact run did not finish
-            run_check = {**_failed(next(iter(failed.values()))["error"]), "replicates": failed}
+        if failed:  # unsafe: a searched seed's exact run did not finish; the others judged on their own
+            done = [seed for seed in cfg.replicates if str(seed) not in failed]
+            own = {str(seed): _judged(cfg, None, [d], [seed]) for d, seed in zip(datasets, done)}
+            run_check = {**_failed(next(iter(failed.values()))["error"]),
+                         "replicates": {str(seed): own.get(str(seed)) or failed[str(seed)] for seed in cfg.replicates}}
         else:
             run_check = _judged(cfg, entry, datasets, list(cfg.replicates))
     if cfg.check_seeds:
@@ -391,7 +394,7 @@ def _judged_or_failed(cfg: OptimiseConfig, config: dict) -> dict:
 
     try:
         return _judged(cfg, None, [run(config)], [int(config.get("seed", cfg.base.seed))])
-    except SimulationError as exc:
+    except (SimulationError, InputError) as exc:  # InputError: a check grid the search's checks let through
         return _failed(exc)
 
 
@@ -473,7 +476,7 @@ def write_outputs(result: OptimiseResult, folder: Path) -> None:
         run_check, label = result.best["run"], OBJECTIVES[result.config.rule.objective][1]
         head = (f"# The best protocol of `epiturn optimise` ({result.config.name}): "
                 f"{format_setting({'interval_days': result.best['interval_days'], **result.best['settings']})}\n")
-        if "replicates" in run_check:  # the mean over the seeds searched on, and this file's own seed
+        if len(result.config.replicates) > 1:  # the mean over the seeds searched on, and this file's own seed
             seed = best_config_seed(result.config)
             own = run_check["replicates"].get(str(seed), {}).get("objective", float("nan"))
             head += (f"# {label}: {run_check['objective']:.3g}, the mean over the seeds "

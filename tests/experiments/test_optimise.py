@@ -406,6 +406,7 @@ def test_the_written_best_protocol_is_at_a_searched_seed_and_its_header_says_whi
     finally:
         run_path.run = saved
     assert not broken["safe"] and broken["replicates"]["2"]["error"] == "the spin-up did not settle"
+    assert broken["replicates"]["4"]["objective"] == run["replicates"]["4"]["objective"]  # the seed that ran: judged
     assert run_module.seed_verdict(broken) == "fails to run"
 
 
@@ -429,3 +430,18 @@ def test_the_best_protocol_is_rechecked_on_a_check_grid_and_an_unsafe_one_is_sai
     assert check["seeds"]["1"]["limits"]["no_injury"]["value"] > 0.1
     assert seed_notes(run) == ["on the check grid (lateral 1d, n 64, width_mm 2, dt_hours 1) seed 1 breaks no_injury: "
                                "the best protocol is not safe on that grid; see best.run.check_grid"]
+
+
+@pytest.mark.parametrize("block, start", [
+    ({"interval_days": [0.5, 3], "check_grid": {"dt_hours": 24}}, "optimise.check_grid: {'dt_hours': 24} makes the base "
+                                                                  "run fail at interval_days 0.5 (protocol.interval_days"),
+    ({"check_grid": {"lateral": "column"}}, "optimise.check_grid: {'lateral': 'column'} is a single column, where "
+                                            "ra_change_pct_end_course is NaN"),
+])
+def test_a_check_grid_is_refused_at_load_time_where_a_protocol_of_the_search_could_not_run_on_it(block, start):
+    """The check grid is validated as the run of a protocol at every interval of the search,
+    so a problem is one line before the search, not a failure after it."""
+    with pytest.raises(InputError) as info:
+        load_optimise_config(_small_transect_file(**block))
+    text = str(info.value)
+    assert "\n" not in text and text.startswith(start) and "allowed" in text, text
