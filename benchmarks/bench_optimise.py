@@ -38,6 +38,7 @@ def grid_best(cfg) -> dict:
     replicates: the mean objective, safe when every seed is within every limit."""
     import dataclasses
 
+    from experiments.optimise._run import replicate_rows
     from experiments.sensitivity import ModelProblem
 
     levels = cfg.base.device.levels
@@ -53,7 +54,7 @@ def grid_best(cfg) -> dict:
     for interval in cfg.intervals:
         problem = ModelProblem.shared(cfg.at_interval(interval), keys, outcomes)
         starts = problem.homeostasis_at([cfg.at_interval(interval, seed) for seed in cfg.replicates])
-        runs = np.column_stack([np.tile(np.arange(k), len(rows)), np.repeat(rows, k, axis=0)])
+        runs = replicate_rows(rows, k)
         y = problem.values_from(starts, runs, len(runs)).reshape(len(rows), k, len(outcomes))
         for level, per_seed in zip(levels, y):
             safe = all(lim.satisfied(v) for row in per_seed for lim, v in zip(limits, row[1:]))

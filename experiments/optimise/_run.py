@@ -198,6 +198,12 @@ def _limits_of(cfg: OptimiseConfig, y: np.ndarray) -> dict:
     return out
 
 
+def replicate_rows(points: np.ndarray, n_seeds: int) -> np.ndarray:
+    """Every point on every seed: ``(n, D)`` -> ``(n K, 1 + D)``, point-major, the seed's index
+    first (the rows of :meth:`ModelProblem.values_and_gradients_from`)."""
+    return np.column_stack([np.tile(np.arange(n_seeds), len(points)), np.repeat(points, n_seeds, axis=0)])
+
+
 @dataclass(frozen=True)
 class Replicated:
     """The course at one interval on the seeds ``cfg.replicates`` at once, as the search sees it.
@@ -221,7 +227,7 @@ class Replicated:
         """rows ``(n, D)`` -> outcomes ``(n, 1 + K C)`` and their Jacobian ``(n, 1 + K C, D)``."""
         n, d = rows.shape
         k, c = self.n_seeds, self.n_limits
-        runs = np.column_stack([np.tile(np.arange(k), n), np.repeat(rows, k, axis=0)])  # (n K, 1 + D), point-major
+        runs = replicate_rows(rows, k)
         pad = np.concatenate([runs, np.repeat(runs[-1:], max(self.batch_size - n * k, 0), axis=0)])  # the compiled shape
         y, jac = self.problem.values_and_gradients_from(self.starts, pad, self.batch_size)
         y, jac = y[:n * k].reshape(n, k, 1 + c), jac[:n * k].reshape(n, k, 1 + c, d)

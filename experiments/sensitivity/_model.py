@@ -133,14 +133,8 @@ class ModelProblem:
             keys, inverse = np.unique(x[:, self.skin_index], axis=0, return_inverse=True)
             state0, params, drift = in_batches(lambda rows: self._spin_batch(jnp.asarray(rows)), keys, batch_size,
                                                "spin-ups")
-            rows = np.column_stack([np.asarray(inverse).reshape(-1), x])
-
-            def run(chunk):
-                idx = chunk[:, 0].astype(int)
-                take = lambda tree: jax.tree.map(lambda a: jnp.asarray(a[idx]), tree)  # noqa: E731
-                return self._run_batch(take(state0), take(params), jnp.asarray(chunk[:, 1:]))
-
-            y = in_batches(run, rows, batch_size, "runs")
+            rows = np.column_stack([np.asarray(inverse).reshape(-1), x])  # each point from its own spin-up
+            y = self._from_starts(self._run_batch, (state0, params), rows, batch_size, "runs")
             counts = {"spin_ups": int(keys.shape[0]), "drift_max": float(np.max(drift))}
         else:
             b = lambda tree, k: jax.tree.map(lambda a: jnp.broadcast_to(a, (k,) + jnp.shape(a)), tree)  # noqa: E731
@@ -173,16 +167,22 @@ class ModelProblem:
         as in :meth:`values_and_gradients`), so one program serves the starts of every seed.
         Without skin factors only (a skin factor changes the homeostasis itself).
         """
+        self._no_skin_factors()
         jac, y = self._from_starts(self._value_grad_from, starts, rows, batch_size, "gradients")
         return np.asarray(y, float), np.asarray(jac, float)
 
     def values_from(self, starts: tuple, rows: np.ndarray, batch_size: int) -> np.ndarray:
         """Outcomes ``(n, n_outcomes)`` of ``rows`` as :meth:`values_and_gradients_from`, forward only."""
+        self._no_skin_factors()
         return np.asarray(self._from_starts(self._run_batch, starts, rows, batch_size, "runs"), float)
 
-    def _from_starts(self, compiled, starts: tuple, rows: np.ndarray, batch_size: int, what: str):
+    def _no_skin_factors(self) -> None:
         if self.skin_index.size:
             raise ValueError("the points vary skin factors: their homeostasis is their own (use evaluate)")
+
+    def _from_starts(self, compiled, starts: tuple, rows: np.ndarray, batch_size: int, what: str):
+        """``compiled(state0, params, x)`` over ``rows`` (``(n, 1 + D)``: the index of each row's start
+        in ``starts``, stacked ``(K, ...)``, then its point), in batches of ``batch_size``."""
 
         def run(chunk):
             idx = chunk[:, 0].astype(int)
